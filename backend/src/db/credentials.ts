@@ -1,0 +1,82 @@
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/**
+ * Reads database credentials from a Secrets Manager secret shaped like the RDS-managed master
+ * secret (`{"username": …, "password": …}`), caches them, and fetches them again on demand so a
+ * rotated password is picked up without a restart.
+ */
+export class SecretCredentials {
+  readonly #client: SecretsManagerClient;
+  readonly #secretId: string;
+  #current: Credentials | undefined;
+  #inflight: Promise<Credentials> | undefined;
+  #fetchedAt = 0;
+
+  constructor(secretId: string, client: SecretsManagerClient = new SecretsManagerClient({})) {
+    this.#secretId = secretId;
+    this.#client = client;
+  }
+
+  async get(): Promise<Credentials> {
+    return this.#current ?? this.refresh();
+  }
+
+  /**
+   * Fetches the secret again. Concurrent callers share one request, and a refresh within a second
+   * of the last one reuses it, so a burst of auth failures cannot flood Secrets Manager.
+   */
+  async refresh(): Promise<Credentials> {
+    if (this.#inflight) return this.#inflight;
+    if (this.#current && Date.now() - this.#fetchedAt < 1_000) return this.#current;
+    this.#inflight = this.#fetch().finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  async #fetch(): Promise<Credentials> {
+    let secretString: string | undefined;
+    try {
+      const out = await this.#client.send(new GetSecretValueCommand({ SecretId: this.#secretId }));
+      secretString = out.SecretString;
+    } catch (err) {
+      // The SDK's error names the failure (AccessDenied, ResourceNotFound…) and never the value.
+      const name = err instanceof Error ? err.name : "Error";
+      throw new CredentialsError(`cannot read database secret: ${name}`, { cause: err });
+    }
+    const parsed = parseSecret(secretString);
+    this.#current = parsed;
+    this.#fetchedAt = Date.now();
+    return parsed;
+  }
+}
+
+export class CredentialsError extends Error {
+  override name = "CredentialsError";
+}
+
+function parseSecret(secretString: string | undefined): Credentials {
+  if (!secretString) throw new CredentialsError("database secret has no SecretString");
+  let value: unknown;
+  try {
+    value = JSON.parse(secretString);
+  } catch {
+    // Deliberately no detail: a JSON parser's message can quote the secret's text.
+    throw new CredentialsError("database secret is not valid JSON");
+  }
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    typeof (value as Record<string, unknown>).username !== "string" ||
+    typeof (value as Record<string, unknown>).password !== "string"
+  ) {
+    throw new CredentialsError('database secret must hold string "username" and "password" keys');
+  }
+  const { username, password } = value as Credentials;
+  return { username, password };
+}

@@ -1,0 +1,196 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import pg from "pg";
+import type { DatabaseConfig, PoolConfig, SslConfig } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import { SecretCredentials } from "./credentials.ts";
+import { driverErrorCode, isAuthFailure } from "./errors.ts";
+
+export type Db = PgDatabase<PgQueryResultHKT>;
+
+const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
+
+// Any constant works as long as every replica uses the same one: it names the advisory lock that
+// serialises migrations when several pods start at once.
+const MIGRATION_LOCK_KEY = 4_215_770_101;
+
+export interface Database {
+  readonly kind: DatabaseConfig["kind"];
+  /** Runs a unit of work; when credentials were rotated it fetches them again and retries once. */
+  run<T>(work: (db: Db) => Promise<T>): Promise<T>;
+  /** Cheap round trip used by health checking. */
+  ping(): Promise<void>;
+  /** Applies pending migrations; safe to call from many processes at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openDatabase(config: DatabaseConfig, pool: PoolConfig, log: Logger): Database {
+  return config.kind === "pglite"
+    ? new PgliteDatabase(config.dataDir)
+    : new PostgresDatabase(config, pool, log);
+}
+
+class PgliteDatabase implements Database {
+  readonly kind = "pglite" as const;
+  readonly #client: PGlite;
+  readonly #db: Db;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.#client = new PGlite(dataDir);
+    this.#db = drizzlePglite(this.#client) as unknown as Db;
+  }
+
+  run<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    return work(this.#db);
+  }
+
+  async ping(): Promise<void> {
+    await this.#client.query("SELECT 1");
+  }
+
+  async migrate(): Promise<void> {
+    // PGlite is single-process by construction, so no lock is needed.
+    await migratePglite(drizzlePglite(this.#client), { migrationsFolder });
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+}
+
+class PostgresDatabase implements Database {
+  readonly kind: "url" | "secrets-manager";
+  readonly #config: Exclude<DatabaseConfig, { kind: "pglite" }>;
+  readonly #poolConfig: PoolConfig;
+  readonly #log: Logger;
+  readonly #credentials: SecretCredentials | undefined;
+  #pool: pg.Pool;
+  #db: Db;
+  #user: string | undefined;
+
+  constructor(config: Exclude<DatabaseConfig, { kind: "pglite" }>, pool: PoolConfig, log: Logger) {
+    this.kind = config.kind;
+    this.#config = config;
+    this.#poolConfig = pool;
+    this.#log = log;
+    this.#credentials =
+      config.kind === "secrets-manager" ? new SecretCredentials(config.secretId) : undefined;
+    this.#pool = this.#createPool(undefined);
+    this.#db = drizzlePg(this.#pool) as unknown as Db;
+  }
+
+  #createPool(user: string | undefined): pg.Pool {
+    const c = this.#config;
+    const p = this.#poolConfig;
+    const common: pg.PoolConfig = {
+      max: p.max,
+      connectionTimeoutMillis: p.connectTimeoutMs,
+      idleTimeoutMillis: p.idleTimeoutMs,
+      statement_timeout: p.statementTimeoutMs,
+      // Client-side backstop in case the server never answers (a dead host, not a slow query).
+      query_timeout: p.statementTimeoutMs + 1_000,
+      idle_in_transaction_session_timeout: p.statementTimeoutMs * 2,
+      application_name: "infinity-pool-backend",
+      keepAlive: true,
+      ...(c.ssl ? { ssl: sslOptions(c.ssl) } : {}),
+    };
+    const pool =
+      c.kind === "url"
+        ? new pg.Pool({ connectionString: c.url, ...common })
+        : new pg.Pool({
+            ...common,
+            host: c.host,
+            port: c.port,
+            database: c.database,
+            user,
+            // A function, so every new connection uses the latest cached password.
+            password: async () => {
+              const creds = await (this.#credentials as SecretCredentials).get();
+              return creds.password;
+            },
+          });
+    // Without a listener an idle client's error (database restart, failover) crashes the process.
+    pool.on("error", (err) => {
+      this.#log.warn({ code: driverErrorCode(err) }, "idle database connection closed");
+    });
+    this.#user = user;
+    return pool;
+  }
+
+  async #ensureUser(): Promise<void> {
+    if (!this.#credentials) return;
+    const { username } = await this.#credentials.get();
+    if (username !== this.#user) this.#swapPool(username);
+  }
+
+  #swapPool(username: string): void {
+    const old = this.#pool;
+    this.#pool = this.#createPool(username);
+    this.#db = drizzlePg(this.#pool) as unknown as Db;
+    // In-flight work keeps its connections; the old pool drains and closes in the background.
+    old.end().catch(() => undefined);
+  }
+
+  async run<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    await this.#ensureUser();
+    try {
+      return await work(this.#db);
+    } catch (err) {
+      if (!this.#credentials || !isAuthFailure(err)) throw err;
+      this.#log.warn("database rejected the cached credentials; fetching the secret again");
+      const { username } = await this.#credentials.refresh();
+      if (username !== this.#user) this.#swapPool(username);
+      return await work(this.#db);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.run(async () => {
+      await this.#pool.query("SELECT 1");
+    });
+  }
+
+  async migrate(): Promise<void> {
+    await this.run(async () => {
+      const client = await this.#pool.connect();
+      try {
+        // Session-level lock: the second replica waits here, then finds nothing left to apply.
+        await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+        try {
+          await migratePg(drizzlePg(client), { migrationsFolder });
+        } finally {
+          await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
+        }
+      } finally {
+        client.release();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+function sslOptions(ssl: SslConfig): pg.PoolConfig["ssl"] {
+  switch (ssl.mode) {
+    case "disable":
+      return false;
+    case "require":
+      // Encrypted but unauthenticated, as libpq's sslmode=require; verify-full is the default.
+      return { rejectUnauthorized: false };
+    case "verify-full":
+      return {
+        rejectUnauthorized: true,
+        ...(ssl.caFile ? { ca: readFileSync(ssl.caFile, "utf8") } : {}),
+      };
+  }
+}

@@ -1,0 +1,72 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+
+interface ErrorWithCode {
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+}
+
+/** Walks the cause chain (Drizzle wraps driver errors) to the driver's SQLSTATE or errno code. */
+export function driverErrorCode(err: unknown): string | undefined {
+  for (let e = err as ErrorWithCode | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.code === "string") return e.code;
+    e = e.cause as ErrorWithCode | undefined;
+  }
+  return undefined;
+}
+
+function messages(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err as ErrorWithCode | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.message === "string") parts.push(e.message);
+    e = e.cause as ErrorWithCode | undefined;
+  }
+  return parts.join(" | ");
+}
+
+export function isAuthFailure(err: unknown): boolean {
+  const code = driverErrorCode(err);
+  return code === "28P01" || code === "28000";
+}
+
+const unavailableErrno = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+]);
+
+/** True when the database could not be reached or is going away: worth reporting as UNAVAILABLE. */
+export function isUnavailable(err: unknown): boolean {
+  const code = driverErrorCode(err);
+  if (code !== undefined) {
+    if (unavailableErrno.has(code)) return true;
+    // 08: connection exception; 57P01-03: admin/crash shutdown, cannot connect now; 53: resources.
+    if (/^(08|53)/.test(code) || /^57P0[1-3]$/.test(code)) return true;
+    if (isAuthFailure(err)) return true;
+  }
+  // pg and pg-pool report some connection failures by message only.
+  return /Connection terminated|timeout exceeded when trying to connect|Connection refused|connect ECONNREFUSED/i.test(
+    messages(err),
+  );
+}
+
+/**
+ * Translates a database failure into a gRPC status without leaking driver detail to callers; the
+ * full error is logged server-side by the caller.
+ */
+export function toConnectError(err: unknown): ConnectError {
+  if (err instanceof ConnectError) return err;
+  if (isAuthFailure(err)) {
+    return new ConnectError("database authentication failed", Code.Unavailable);
+  }
+  if (isUnavailable(err)) return new ConnectError("database unavailable", Code.Unavailable);
+  if (driverErrorCode(err) === "57014") {
+    return new ConnectError("database statement timed out", Code.DeadlineExceeded);
+  }
+  return new ConnectError("internal error", Code.Internal);
+}

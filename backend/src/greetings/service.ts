@@ -1,0 +1,72 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import {
+  type Greeting,
+  GreetingSchema,
+  type GreetingService,
+} from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import type { Database } from "../db/database.ts";
+import type { GreetingRow } from "../db/schema.ts";
+import * as repo from "./repository.ts";
+import {
+  decodePageToken,
+  encodePageToken,
+  pageSize,
+  validateId,
+  validateRequestId,
+  validateText,
+} from "./validation.ts";
+
+export const HELLO_MESSAGE = "Response from infinity-pool database";
+
+function toMessage(row: GreetingRow): Greeting {
+  return create(GreetingSchema, {
+    id: row.id,
+    text: row.text,
+    createTime: timestampFromDate(row.createTime),
+  });
+}
+
+export function greetingService(database: Database): ServiceImpl<typeof GreetingService> {
+  return {
+    async sayHello() {
+      const row = await database.run((db) => repo.firstGreeting(db));
+      if (!row) throw new ConnectError("no greeting is stored", Code.NotFound);
+      return { data: { greeting: row.text }, message: HELLO_MESSAGE };
+    },
+
+    async listGreetings(req) {
+      const size = pageSize(req.pageSize);
+      const after = decodePageToken(req.pageToken);
+      // One extra row tells whether another page exists without a COUNT.
+      const rows = await database.run((db) => repo.listGreetings(db, after, size + 1));
+      const page = rows.slice(0, size);
+      const last = page.at(-1);
+      return {
+        greetings: page.map(toMessage),
+        nextPageToken: rows.length > size && last ? encodePageToken(last.id) : "",
+      };
+    },
+
+    async getGreeting(req) {
+      const id = validateId(req.id);
+      const row = await database.run((db) => repo.greetingById(db, id));
+      if (!row) throw new ConnectError(`greeting ${id} not found`, Code.NotFound);
+      return { greeting: toMessage(row) };
+    },
+
+    async createGreeting(req) {
+      const text = validateText(req.text);
+      const requestId = validateRequestId(req.requestId);
+      const result = await database.run((db) => repo.createGreeting(db, text, requestId));
+      if (result.kind === "conflict") {
+        throw new ConnectError(
+          "request_id was already used for a different greeting",
+          Code.AlreadyExists,
+        );
+      }
+      return { greeting: toMessage(result.row) };
+    },
+  };
+}

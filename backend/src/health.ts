@@ -1,0 +1,113 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  type Health,
+  HealthCheckResponse_ServingStatus as Status,
+} from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
+import { GreetingService } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import type { Database } from "./db/database.ts";
+import type { Logger } from "./logger.ts";
+
+const KNOWN_SERVICES = new Set(["", GreetingService.typeName]);
+
+/**
+ * Tracks whether the backend can do its job, which is exactly whether the database answers. A
+ * timer probes it, and every database call reports its own outcome so a failure shows at once.
+ */
+export class HealthMonitor {
+  readonly #database: Database;
+  readonly #intervalMs: number;
+  readonly #log: Logger;
+  #serving = false;
+  #shuttingDown = false;
+  #timer: NodeJS.Timeout | undefined;
+  #waiters = new Set<() => void>();
+
+  constructor(database: Database, intervalMs: number, log: Logger) {
+    this.#database = database;
+    this.#intervalMs = intervalMs;
+    this.#log = log;
+  }
+
+  get status(): Status {
+    return this.#serving && !this.#shuttingDown ? Status.SERVING : Status.NOT_SERVING;
+  }
+
+  async start(): Promise<void> {
+    await this.probe();
+    this.#timer = setInterval(() => void this.probe(), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  async probe(): Promise<void> {
+    try {
+      await this.#database.ping();
+      this.report(true);
+    } catch {
+      this.report(false);
+    }
+  }
+
+  report(databaseAnswered: boolean): void {
+    if (this.#serving === databaseAnswered) return;
+    this.#serving = databaseAnswered;
+    if (!this.#shuttingDown) {
+      this.#log.info({ status: Status[this.status] }, "health status changed");
+    }
+    this.#notify();
+  }
+
+  /** From now on every check answers NOT_SERVING and Watch streams end after saying so. */
+  shutdown(): void {
+    this.#shuttingDown = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#notify();
+  }
+
+  #notify(): void {
+    for (const wake of this.#waiters) wake();
+    this.#waiters.clear();
+  }
+
+  #nextChange(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        signal.removeEventListener("abort", wake);
+        this.#waiters.delete(wake);
+        resolve();
+      };
+      this.#waiters.add(wake);
+      signal.addEventListener("abort", wake, { once: true });
+    });
+  }
+
+  async *#watch(service: string, signal: AbortSignal) {
+    if (!KNOWN_SERVICES.has(service)) {
+      yield { status: Status.SERVICE_UNKNOWN };
+      await this.#nextChange(signal);
+      return;
+    }
+    let last: Status | undefined;
+    while (!signal.aborted) {
+      const status = this.status;
+      if (status !== last) {
+        yield { status };
+        last = status;
+      }
+      if (this.#shuttingDown) return;
+      await this.#nextChange(signal);
+    }
+  }
+
+  service(): ServiceImpl<typeof Health> {
+    return {
+      check: (req) => {
+        if (!KNOWN_SERVICES.has(req.service)) {
+          throw new ConnectError(`unknown service ${req.service}`, Code.NotFound);
+        }
+        return { status: this.status };
+      },
+      watch: (req, ctx) => this.#watch(req.service, ctx.signal),
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import {
+  file_grpc_health_v1_health,
+  Health,
+} from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
+import * as reflectionV1 from "@infinity-pool/proto/grpc/reflection/v1/reflection_pb.js";
+import * as reflectionV1alpha from "@infinity-pool/proto/grpc/reflection/v1alpha/reflection_pb.js";
+import {
+  file_infinitypool_v1_greeting,
+  GreetingService,
+} from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import type { Database } from "./db/database.ts";
+import { greetingService } from "./greetings/service.ts";
+import type { HealthMonitor } from "./health.ts";
+import { Reflection } from "./reflection.ts";
+
+/** Everything the backend serves on its port. */
+export function routes(database: Database, health: HealthMonitor) {
+  const reflection = new Reflection([
+    file_infinitypool_v1_greeting,
+    file_grpc_health_v1_health,
+    reflectionV1.file_grpc_reflection_v1_reflection,
+    reflectionV1alpha.file_grpc_reflection_v1alpha_reflection,
+  ]);
+  return (router: ConnectRouter) => {
+    router.service(GreetingService, greetingService(database));
+    router.service(Health, health.service());
+    router.service(reflectionV1.ServerReflection, reflection.v1());
+    router.service(reflectionV1alpha.ServerReflection, reflection.v1alpha());
+  };
+}
