@@ -1,0 +1,170 @@
+import { create, type DescMethod, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import {
+  HealthCheckRequestSchema,
+  HealthCheckResponse_ServingStatus,
+  HealthCheckResponseSchema,
+} from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
+import { Code } from "./status.ts";
+
+export interface CallOptions {
+  deadline: number;
+  metadata: Record<string, string>;
+  /** Retry UNAVAILABLE with backoff. Only for safe methods: the call may have reached a backend. */
+  retry: boolean;
+}
+
+export interface CallResult {
+  message: Message;
+  attempts: number;
+}
+
+/** A failed upstream call, with the final gRPC code and the backend's message. */
+export class UpstreamError extends Error {
+  readonly code: number;
+  readonly attempts: number;
+
+  constructor(code: number, message: string, attempts: number) {
+    super(message);
+    this.code = code;
+    this.attempts = attempts;
+  }
+}
+
+export interface BackendClientOptions {
+  target: string;
+  maxAttempts: number;
+  /** Interval for building a fresh channel so DNS is resolved again; 0 disables. */
+  refreshMs: number;
+  /** Observes each attempt's outcome, for metrics. */
+  onAttempt?: (method: DescMethod, code: number) => void;
+}
+
+const channelOptions: grpc.ChannelOptions = {
+  // Every address the name resolves to gets a connection and calls go round robin over them.
+  "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+  // The service config is ours, not something a DNS TXT record may override.
+  "grpc.service_config_disable_resolution": 1,
+  "grpc.keepalive_time_ms": 30_000,
+  "grpc.keepalive_timeout_ms": 10_000,
+  // A replaced pod must be dialled again quickly; the grpc-js defaults back off up to 2 minutes.
+  "grpc.initial_reconnect_backoff_ms": 200,
+  "grpc.max_reconnect_backoff_ms": 2_000,
+  "grpc.dns_min_time_between_resolutions_ms": 1_000,
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A generic gRPC client: any unary method of any descriptor, with messages encoded by protobuf-es.
+ * grpc-js re-resolves the DNS name when a connection drops, but not when replicas are added; the
+ * channel is therefore rebuilt every refreshMs. Subchannels are shared between channels with the
+ * same target and options, so live connections carry over and only new addresses are dialled.
+ */
+export class BackendClient {
+  private client: grpc.Client;
+  private readonly options: BackendClientOptions;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly retired = new Set<grpc.Client>();
+
+  constructor(options: BackendClientOptions) {
+    this.options = options;
+    this.client = this.newClient();
+    if (options.refreshMs > 0) {
+      this.timer = setInterval(() => this.refresh(), options.refreshMs);
+      this.timer.unref();
+    }
+  }
+
+  private newClient(): grpc.Client {
+    return new grpc.Client(this.options.target, grpc.credentials.createInsecure(), channelOptions);
+  }
+
+  private refresh(): void {
+    const old = this.client;
+    this.client = this.newClient();
+    // Calls already started on the old channel keep it until they finish.
+    this.retired.add(old);
+    setTimeout(() => {
+      old.close();
+      this.retired.delete(old);
+    }, 60_000).unref();
+  }
+
+  private once(method: DescMethod, request: Message, options: CallOptions): Promise<Message> {
+    const metadata = new grpc.Metadata();
+    for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        `/${method.parent.typeName}/${method.name}`,
+        (message: Message) => {
+          const bytes = toBinary(method.input, message);
+          return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        },
+        (bytes: Buffer) => fromBinary(method.output, bytes),
+        request,
+        metadata,
+        { deadline: options.deadline },
+        (error, response) => {
+          if (error) {
+            this.options.onAttempt?.(method, error.code ?? Code.UNKNOWN);
+            reject(error);
+          } else {
+            this.options.onAttempt?.(method, Code.OK);
+            resolve(response as Message);
+          }
+        },
+      );
+    });
+  }
+
+  async call(method: DescMethod, request: Message, options: CallOptions): Promise<CallResult> {
+    const maxAttempts = options.retry ? this.options.maxAttempts : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { message: await this.once(method, request, options), attempts: attempt };
+      } catch (e) {
+        const error = e as grpc.ServiceError;
+        const code = typeof error.code === "number" ? error.code : Code.UNKNOWN;
+        // Exponential backoff with full jitter: 25, 50, 100 ms ceilings, never past the deadline.
+        const pause = Math.random() * 25 * 2 ** (attempt - 1);
+        const retryable =
+          code === Code.UNAVAILABLE &&
+          attempt < maxAttempts &&
+          Date.now() + pause < options.deadline - 5;
+        if (!retryable) throw new UpstreamError(code, error.details ?? error.message, attempt);
+        await sleep(pause);
+      }
+    }
+  }
+
+  /** True when grpc.health.v1.Health/Check reports SERVING for the service ("" = the server). */
+  async healthy(service: string, timeoutMs: number): Promise<boolean> {
+    const method = {
+      parent: { typeName: "grpc.health.v1.Health" },
+      name: "Check",
+      input: HealthCheckRequestSchema,
+      output: HealthCheckResponseSchema,
+    } as unknown as DescMethod;
+    try {
+      const response = await this.once(method, create(HealthCheckRequestSchema, { service }), {
+        deadline: Date.now() + timeoutMs,
+        metadata: {},
+        retry: false,
+      });
+      return (
+        (response as ReturnType<typeof create<typeof HealthCheckResponseSchema>>).status ===
+        HealthCheckResponse_ServingStatus.SERVING
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.client.close();
+    for (const old of this.retired) old.close();
+    this.retired.clear();
+  }
+}

@@ -1,0 +1,105 @@
+import { z } from "zod";
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  /** A grpc-js target, e.g. dns:///backend-headless.ns.svc.cluster.local:50051. */
+  backendAddress: string;
+  /** How often the backend name is resolved again so new replicas receive traffic. 0 disables. */
+  backendRefreshMs: number;
+  writeTokens: string[];
+  logLevel: string;
+  /** Time the listener keeps accepting after SIGTERM while readiness reports 503. */
+  shutdownDelayMs: number;
+  /** Upper bound for finishing in-flight requests once the listener is closed. */
+  shutdownTimeoutMs: number;
+  defaultDeadlineMs: number;
+  maxDeadlineMs: number;
+  /** Attempts for safe (GET) calls that fail with UNAVAILABLE, including the first. */
+  getMaxAttempts: number;
+  maxBodyBytes: number;
+  maxHeaderCount: number;
+  keepAliveTimeoutMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const schema = z.object({
+  GATEWAY_HOST: z.string().min(1).default("0.0.0.0"),
+  GATEWAY_PORT: integer(0, 65535).default(8080),
+  BACKEND_PORT: integer(1, 65535).optional(),
+  BACKEND_ADDRESS: z
+    .string()
+    .regex(/^(dns|ipv4|ipv6|unix):/, "must be a grpc-js target such as dns:///host:50051")
+    .optional(),
+  BACKEND_REFRESH_MS: integer(0, 3_600_000).default(30_000),
+  GATEWAY_WRITE_TOKENS: z.string().default(""),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SHUTDOWN_DELAY_MS: integer(0, 600_000).default(5_000),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  GATEWAY_DEADLINE_MS: integer(1, 600_000).default(5_000),
+  GATEWAY_MAX_DEADLINE_MS: integer(1, 600_000).default(30_000),
+  GATEWAY_GET_MAX_ATTEMPTS: integer(1, 10).default(3),
+  GATEWAY_MAX_BODY_BYTES: integer(1, 100 * 1024 * 1024).default(64 * 1024),
+  GATEWAY_MAX_HEADER_COUNT: integer(1, 2000).default(100),
+  GATEWAY_KEEP_ALIVE_TIMEOUT_MS: integer(1, 3_600_000).default(65_000),
+  GATEWAY_HEADERS_TIMEOUT_MS: integer(1, 3_600_000).default(15_000),
+  GATEWAY_REQUEST_TIMEOUT_MS: integer(1, 3_600_000).default(30_000),
+});
+
+/**
+ * Reads the gateway's configuration from the environment. Empty strings count as unset, so a
+ * Kubernetes manifest can blank a variable. Throws ConfigError with one line naming the variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") input[key] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? "configuration");
+    throw new ConfigError(`invalid ${name}: ${issue?.message ?? "invalid value"}`);
+  }
+  const c = parsed.data;
+  if (c.GATEWAY_DEADLINE_MS > c.GATEWAY_MAX_DEADLINE_MS) {
+    throw new ConfigError("invalid GATEWAY_DEADLINE_MS: must not exceed GATEWAY_MAX_DEADLINE_MS");
+  }
+  if (c.GATEWAY_HEADERS_TIMEOUT_MS > c.GATEWAY_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      "invalid GATEWAY_HEADERS_TIMEOUT_MS: must not exceed GATEWAY_REQUEST_TIMEOUT_MS",
+    );
+  }
+  const tokens = c.GATEWAY_WRITE_TOKENS.split(",")
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
+  return {
+    host: c.GATEWAY_HOST,
+    port: c.GATEWAY_PORT,
+    backendAddress: c.BACKEND_ADDRESS ?? `dns:///127.0.0.1:${c.BACKEND_PORT ?? 50051}`,
+    backendRefreshMs: c.BACKEND_REFRESH_MS,
+    writeTokens: tokens,
+    logLevel: c.LOG_LEVEL,
+    shutdownDelayMs: c.SHUTDOWN_DELAY_MS,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    defaultDeadlineMs: c.GATEWAY_DEADLINE_MS,
+    maxDeadlineMs: c.GATEWAY_MAX_DEADLINE_MS,
+    getMaxAttempts: c.GATEWAY_GET_MAX_ATTEMPTS,
+    maxBodyBytes: c.GATEWAY_MAX_BODY_BYTES,
+    maxHeaderCount: c.GATEWAY_MAX_HEADER_COUNT,
+    keepAliveTimeoutMs: c.GATEWAY_KEEP_ALIVE_TIMEOUT_MS,
+    headersTimeoutMs: c.GATEWAY_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: c.GATEWAY_REQUEST_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,78 @@
+import type { IncomingMessage } from "node:http";
+import type { JsonValue } from "@bufbuild/protobuf";
+import { badRequest, Code, HttpError } from "./status.ts";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** True when the request announces a body (a zero Content-Length does not count). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
+function checkContentType(req: IncomingMessage): void {
+  const header = req.headers["content-type"];
+  if (header === undefined) {
+    throw new HttpError(415, Code.INVALID_ARGUMENT, "the request body must be application/json");
+  }
+  const [type, ...params] = header.split(";").map((p) => p.trim().toLowerCase());
+  if (type !== "application/json") {
+    throw new HttpError(415, Code.INVALID_ARGUMENT, "the request body must be application/json");
+  }
+  for (const param of params) {
+    if (param.startsWith("charset=") && !/^charset="?utf-8"?$/.test(param)) {
+      throw new HttpError(415, Code.INVALID_ARGUMENT, "the request body must be UTF-8 JSON");
+    }
+  }
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, Code.INVALID_ARGUMENT, `the request body exceeds ${limit} bytes`, {
+    connection: "close",
+  });
+}
+
+/**
+ * Reads a JSON request body of at most `limit` bytes. An absent or empty body is undefined. The
+ * declared length is checked before reading, and the running total while reading, so an oversized
+ * upload is refused without being buffered.
+ */
+export async function readJsonBody(
+  req: IncomingMessage,
+  limit: number,
+): Promise<JsonValue | undefined> {
+  if (!hasBody(req)) return undefined;
+  checkContentType(req);
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
+  const bytes = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off("data", onData);
+        // Keep draining so the socket is not stuck; the response closes the connection.
+        req.resume();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks, size)));
+    req.once("error", reject);
+  });
+  if (bytes.length === 0) return undefined;
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw badRequest("the request body is not valid UTF-8");
+  }
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    throw badRequest("the request body is not valid JSON");
+  }
+}
