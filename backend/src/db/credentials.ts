@@ -16,6 +16,7 @@ export class SecretCredentials {
   #current: Credentials | undefined;
   #inflight: Promise<Credentials> | undefined;
   #fetchedAt = 0;
+  #generation = 0;
 
   constructor(secretId: string, client: SecretsManagerClient = new SecretsManagerClient({})) {
     this.#secretId = secretId;
@@ -26,18 +27,31 @@ export class SecretCredentials {
     return this.#current ?? this.refresh();
   }
 
+  /** Increases with every fetch that returned different credentials. */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /**
-   * Fetches the secret again. Concurrent callers share one request, and a refresh within a second
-   * of the last one reuses it, so a burst of auth failures cannot flood Secrets Manager.
+   * Fetches the secret again because credentials of generation `failed` were rejected. Callers
+   * that failed with an older generation get the newer one without a request, concurrent callers
+   * share one request, and while the secret keeps returning the same rejected value it is asked at
+   * most once a second, so a burst of auth failures cannot flood Secrets Manager.
    */
-  async refresh(): Promise<Credentials> {
+  async refresh(failed = this.#generation): Promise<Credentials> {
+    if (this.#current && failed < this.#generation) return this.#current;
     if (this.#inflight) return this.#inflight;
-    if (this.#current && Date.now() - this.#fetchedAt < 1_000) return this.#current;
+    if (this.#current && this.#unchangedSince > 0 && Date.now() - this.#fetchedAt < 1_000) {
+      return this.#current;
+    }
     this.#inflight = this.#fetch().finally(() => {
       this.#inflight = undefined;
     });
     return this.#inflight;
   }
+
+  // Number of consecutive fetches that returned the credentials already cached.
+  #unchangedSince = 0;
 
   async #fetch(): Promise<Credentials> {
     let secretString: string | undefined;
@@ -50,6 +64,10 @@ export class SecretCredentials {
       throw new CredentialsError(`cannot read database secret: ${name}`, { cause: err });
     }
     const parsed = parseSecret(secretString);
+    const same =
+      this.#current?.username === parsed.username && this.#current?.password === parsed.password;
+    this.#unchangedSince = same ? this.#unchangedSince + 1 : 0;
+    if (!same) this.#generation++;
     this.#current = parsed;
     this.#fetchedAt = Date.now();
     return parsed;

@@ -141,12 +141,13 @@ class PostgresDatabase implements Database {
 
   async run<T>(work: (db: Db) => Promise<T>): Promise<T> {
     await this.#ensureUser();
+    const generation = this.#credentials?.generation ?? 0;
     try {
       return await work(this.#db);
     } catch (err) {
       if (!this.#credentials || !isAuthFailure(err)) throw err;
       this.#log.warn("database rejected the cached credentials; fetching the secret again");
-      const { username } = await this.#credentials.refresh();
+      const { username } = await this.#credentials.refresh(generation);
       if (username !== this.#user) this.#swapPool(username);
       return await work(this.#db);
     }

@@ -21,7 +21,6 @@ export function validateText(text: string): string {
     throw invalid(`text must be at most ${MAX_TEXT_LENGTH} characters (got ${length})`);
   }
   if (controlCharacters.test(trimmed)) throw invalid("text must not contain control characters");
-  if (!trimmed.isWellFormed()) throw invalid("text must be valid Unicode");
   return trimmed.normalize("NFC");
 }
 
