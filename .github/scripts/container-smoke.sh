@@ -43,7 +43,7 @@ cleanup
 # The runtime flags the chart's securityContext implies. Podman mounts tmpfs on /run, /tmp and
 # /var/tmp under --read-only by default; turning that off leaves /tmp as the only writable path,
 # exactly like the chart's single emptyDir.
-run_flags=(--network host --read-only --tmpfs /tmp:rw,size=256m,mode=1777 --cap-drop ALL
+run_flags=(--network host --read-only --tmpfs "/tmp:rw,size=256m,mode=1777" --cap-drop ALL
   --security-opt no-new-privileges --user 1000:1000)
 if [[ $engine == podman ]]; then
   run_flags+=(--read-only-tmpfs=false)

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Reads the Terragrunt outputs that the deployment needs and publishes them as step outputs
+# ($GITHUB_OUTPUT, or stdout when run by hand). None of them is secret: endpoints, names, ARNs.
+#
+# Usage: read-outputs.sh [LIVE_DIR]   (default infrastructure/live/dev)
+#   --allow-missing  publish empty values for units that have no state (used while destroying)
+set -euo pipefail
+
+allow_missing=0
+if [[ ${1:-} == --allow-missing ]]; then
+  allow_missing=1
+  shift
+fi
+live_dir=${1:-infrastructure/live/dev}
+out_file=${GITHUB_OUTPUT:-/dev/stdout}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+unit_outputs() {
+  local json
+  if json=$(terragrunt output -json --non-interactive --working-dir "$live_dir/$1" 2>"$log") &&
+    [[ -n $json ]] && jq -e 'type == "object"' >/dev/null 2>&1 <<<"$json"; then
+    printf '%s' "$json"
+  elif ((allow_missing)); then
+    echo "read-outputs: no outputs for unit $1 (not applied or already destroyed)" >&2
+    printf '{}'
+  else
+    echo "read-outputs: could not read the outputs of unit $1:" >&2
+    tail -n 20 "$log" >&2
+    return 1
+  fi
+}
+
+# emit NAME JSON FILTER: publishes the filter's value, failing when it is missing (unless allowed).
+emit() {
+  local value
+  if ! value=$(jq -er "$3 // empty" <<<"$2" 2>/dev/null); then
+    if ((allow_missing)); then
+      value=""
+    else
+      echo "read-outputs: output $1 ($3) is missing" >&2
+      return 1
+    fi
+  fi
+  printf '%s=%s\n' "$1" "$value" >>"$out_file"
+}
+
+cluster=$(unit_outputs cluster)
+registry=$(unit_outputs registry)
+database=$(unit_outputs database)
+
+emit cluster_name "$cluster" '.cluster_name.value'
+emit gateway_repository "$registry" '.repository_urls.value.gateway'
+emit backend_repository "$registry" '.repository_urls.value.backend'
+emit db_host "$database" '.endpoint.value'
+emit db_port "$database" '.port.value'
+emit db_name "$database" '.database_name.value'
+emit db_secret_arn "$database" '.master_secret_arn.value'
