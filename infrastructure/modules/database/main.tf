@@ -1,12 +1,13 @@
 data "aws_rds_engine_version" "postgresql" {
   engine  = "aurora-postgresql"
-  version = var.engine_major_version
+  version = var.engine_version
   latest  = true
 }
 
 locals {
-  name        = "${var.deployment}-db"
-  kms_key_arn = var.kms_key_arn == "" ? null : var.kms_key_arn
+  name          = "${var.deployment}-db"
+  kms_key_arn   = var.kms_key_arn == "" ? null : var.kms_key_arn
+  major_version = split(".", var.engine_version)[0]
 }
 
 module "aurora" {
@@ -57,7 +58,7 @@ module "aurora" {
   }
 
   cluster_parameter_group = {
-    name            = "${var.deployment}-aurora-pg${var.engine_major_version}"
+    name            = "${var.deployment}-aurora-pg${local.major_version}"
     use_name_prefix = true
     description     = "Aurora PostgreSQL settings for ${var.deployment}: TLS required"
     family          = data.aws_rds_engine_version.postgresql.parameter_group_family

@@ -1,5 +1,5 @@
 variable "deployment" {
-  description = "Deployment key. The Aurora cluster is named <deployment>-db and its parameter group <deployment>-aurora-pg<major>."
+  description = "Deployment key. The Aurora cluster is named <deployment>-db and its cluster parameter group <deployment>-aurora-pg<major>-*."
   type        = string
 
   validation {
@@ -38,14 +38,14 @@ variable "allowed_security_group_ids" {
   }
 }
 
-variable "engine_major_version" {
-  description = "Aurora PostgreSQL major version; the newest minor release of it available in the region is used."
+variable "engine_version" {
+  description = "Aurora PostgreSQL version. A major version alone (17) takes the newest minor release in the region, and a later apply moves to a newer minor once one appears; pin a full version (17.6) to upgrade only when you change it."
   type        = string
   default     = "17"
 
   validation {
-    condition     = can(regex("^1[6-9]$", var.engine_major_version))
-    error_message = "engine_major_version must be 16 or newer, for example 17."
+    condition     = can(regex("^1[6-9](\\.[0-9]+)?$", var.engine_version))
+    error_message = "engine_version must be a major version of 16 or newer (17) or a full version (17.6)."
   }
 }
 

@@ -33,8 +33,8 @@ inputs = {
   db_subnet_group_name       = dependency.network.outputs.database_subnet_group_name
   allowed_security_group_ids = [dependency.cluster.outputs.cluster_primary_security_group_id]
 
-  engine_major_version = "17"
-  database_name        = "infinitypool"
+  engine_version = "17"
+  database_name  = "infinitypool"
 
   # Scale to zero: the sample idles most of the time, and a paused instance costs only storage.
   min_capacity             = 0
