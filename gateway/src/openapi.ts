@@ -161,20 +161,25 @@ export function buildOpenApi(routes: readonly Route[], title: string, version: s
   const builder = new SchemaBuilder();
   const paths: Record<string, Record<string, Schema>> = {};
   for (const route of routes) {
-    const path = openApiPath(route.template);
+    const { path, parameters: pathParameters } = openApiPath(route.template);
     paths[path] ??= {};
-    const parameters: Schema[] = route.template.variables.map((variable, index) => {
+    const parameters: Schema[] = pathParameters.map((p) => {
+      const index = p.variable ? route.template.variables.indexOf(p.variable) : -1;
       const binding = route.pathBindings[index];
       const leaf = binding?.fields[binding.fields.length - 1];
-      const pattern = route.template.source.match(
-        new RegExp(`\\{${variable.fieldPath.join("\\.")}=([^}]*)\\}`),
-      )?.[1];
+      const field = p.variable?.fieldPath.join(".");
+      const description = !p.variable
+        ? "Any single path segment (not bound to a field)."
+        : p.variable.multiSegment
+          ? `Part of the field "${field}", which the gateway sets to the text matched by ` +
+            `"${route.template.source}"${p.deep ? "; may span several segments" : ""}.`
+          : undefined;
       return {
-        name: variable.fieldPath.join("."),
+        name: p.name,
         in: "path",
         required: true,
-        ...(pattern ? { description: `Matches the path pattern "${pattern}".` } : {}),
-        schema: leaf ? builder.field(leaf) : { type: "string" },
+        ...(description ? { description } : {}),
+        schema: leaf && !p.variable?.multiSegment ? builder.field(leaf) : { type: "string" },
       };
     });
     parameters.push(...queryParameters(route, builder));

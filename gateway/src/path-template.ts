@@ -172,20 +172,48 @@ export function compareSpecificity(a: PathTemplate, b: PathTemplate): number {
   return 0;
 }
 
-/** The template as an OpenAPI path: variables become "{field.path}", wildcards stay readable. */
-export function openApiPath(template: PathTemplate): string {
+export interface OpenApiPathParameter {
+  name: string;
+  /** The variable the segment belongs to, if any. */
+  variable: TemplateVariable | undefined;
+  /** True for a "**" segment, which may span several segments. */
+  deep: boolean;
+}
+
+/**
+ * The template as an OpenAPI path. A single-segment variable becomes "{field.path}". A variable
+ * spanning several segments ("{name=shelves/*}") cannot be one OpenAPI parameter, because its
+ * value contains "/": its literal segments stay in the path and each wildcard becomes a parameter
+ * named after the literal before it ("/shelves/{shelvesId}"), so operations on the same resource
+ * shape share one OpenAPI path whatever their field names.
+ */
+export function openApiPath(template: PathTemplate): {
+  path: string;
+  parameters: OpenApiPathParameter[];
+} {
   const parts: string[] = [];
-  let k = 0;
-  while (k < template.segments.length) {
-    const variable = template.variables.find((v) => v.start === k);
-    if (variable) {
-      parts.push(`{${variable.fieldPath.join(".")}}`);
-      k += variable.length;
-      continue;
+  const parameters: OpenApiPathParameter[] = [];
+  template.segments.forEach((seg, k) => {
+    const variable = template.variables.find((v) => k >= v.start && k < v.start + v.length);
+    if (seg.kind === "literal") {
+      parts.push(seg.value);
+      return;
     }
-    const seg = template.segments[k] as Segment;
-    parts.push(seg.kind === "literal" ? seg.value : seg.kind === "wildcard" ? "*" : "**");
-    k++;
-  }
-  return `/${parts.join("/")}${template.verb === undefined ? "" : `:${template.verb}`}`;
+    let name: string;
+    if (variable && !variable.multiSegment) {
+      name = variable.fieldPath.join(".");
+    } else {
+      const before = template.segments[k - 1];
+      name =
+        variable && seg.kind === "deep"
+          ? variable.fieldPath.join(".")
+          : before?.kind === "literal"
+            ? `${before.value}Id`
+            : `segment${k + 1}`;
+    }
+    parts.push(`{${name}}`);
+    parameters.push({ name, variable, deep: seg.kind === "deep" });
+  });
+  const verb = template.verb === undefined ? "" : `:${template.verb}`;
+  return { path: `/${parts.join("/")}${verb}`, parameters };
 }

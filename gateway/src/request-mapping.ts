@@ -93,13 +93,25 @@ function jsonFromString(field: DescField, raw: string, name: string): JsonValue 
     throw badRequest(`invalid value for "${name}": expected true or false`);
   };
   if (kind === ScalarType.BOOL) return asBool();
-  if (kind === "enum") return /^-?\d+$/.test(raw) ? Number(raw) : raw;
-  if (kind === "message") {
-    const typeName =
-      field.fieldKind === "message" || (field.fieldKind === "list" && field.listKind === "message")
-        ? field.message.typeName
-        : "";
-    if (typeName === "google.protobuf.BoolValue") return asBool();
+  if (kind === "enum") {
+    const desc = field.fieldKind === "enum" || field.fieldKind === "list" ? field.enum : undefined;
+    if (/^-?\d+$/.test(raw)) return Number(raw);
+    if (desc && !desc.values.some((v) => v.name === raw)) {
+      throw badRequest(`invalid value for "${name}": not a ${desc.typeName} name`);
+    }
+    return raw;
+  }
+  if (kind === "message" && (field.fieldKind === "message" || field.fieldKind === "list")) {
+    const message = field.message;
+    if (message === undefined) return raw;
+    const value: JsonValue = message.typeName === "google.protobuf.BoolValue" ? asBool() : raw;
+    // Checked here so the error names the parameter, not just the well-known type.
+    try {
+      fromJson(message, value);
+    } catch (e) {
+      throw badRequest(`invalid value for "${name}": ${e instanceof Error ? e.message : ""}`);
+    }
+    return value;
   }
   return raw;
 }

@@ -1,0 +1,100 @@
+// Helpers to run the gateway in-process (fast, inspectable) or as its real entry point.
+import { type ChildProcess, spawn } from "node:child_process";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import type { DescService } from "@bufbuild/protobuf";
+import { type GatewayConfig, loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/logger.ts";
+import { Gateway } from "../../src/server.ts";
+
+export const gatewayDir = fileURLToPath(new URL("../..", import.meta.url));
+export const repoDir = fileURLToPath(new URL("../../..", import.meta.url));
+
+export interface InProcessGateway {
+  gateway: Gateway;
+  url: string;
+  /** Parsed JSON log lines written so far. */
+  logs: Record<string, unknown>[];
+  rawLogs(): string;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(
+  services: readonly DescService[],
+  env: Record<string, string>,
+  overrides: Partial<GatewayConfig> = {},
+): Promise<InProcessGateway> {
+  const config = {
+    ...loadConfig({ GATEWAY_PORT: "0", GATEWAY_HOST: "127.0.0.1", ...env }),
+    ...overrides,
+  };
+  let raw = "";
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      const text = chunk.toString();
+      raw += text;
+      for (const line of text.split("\n")) if (line) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const logger = createLogger("info", sink);
+  const gateway = new Gateway({ config, services, logger });
+  const address = await gateway.listen();
+  return {
+    gateway,
+    url: `http://127.0.0.1:${address.port}`,
+    logs,
+    rawLogs: () => raw,
+    stop: () => gateway.shutdown(0),
+  };
+}
+
+export interface GatewayProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  logs(): string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `node gateway/src/main.ts` and waits for its "listening" line. */
+export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ["gateway/src/main.ts"], {
+    cwd: repoDir,
+    env: { PATH: process.env.PATH ?? "", GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  let buffer = "";
+  const collect = (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const parts = buffer.split("\n");
+    buffer = parts.pop() ?? "";
+    lines.push(...parts.filter((l) => l !== ""));
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => setImmediate(() => resolve({ code, signal }))),
+  );
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const line = lines.find((l) => l.includes("gateway listening"));
+    if (line) {
+      const port = Number(/:(\d+)\//.exec(JSON.parse(line).url)?.[1]);
+      return {
+        url: `http://127.0.0.1:${port}`,
+        port,
+        child,
+        logs: () => [...lines],
+        exited,
+      };
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`gateway did not start:\n${lines.join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

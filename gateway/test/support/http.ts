@@ -1,0 +1,60 @@
+// Small HTTP helpers for tests: JSON requests with fetch, and raw bytes for what fetch refuses to send.
+import { connect } from "node:net";
+
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  text: string;
+}
+
+export async function request(
+  url: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<JsonResponse> {
+  const headers = new Headers(init.headers);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  const res = await fetch(url, { ...init, headers, body: body ?? null });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Sends raw bytes on a fresh connection and parses the first response. */
+export function rawRequest(port: number, payload: Buffer | string): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    const chunks: Buffer[] = [];
+    socket.on("data", (c) => chunks.push(c));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const text = Buffer.concat(chunks).toString("latin1");
+      const [head = "", ...rest] = text.split("\r\n\r\n");
+      const [statusLine = "", ...headerLines] = head.split("\r\n");
+      const headers: Record<string, string> = {};
+      for (const line of headerLines) {
+        const i = line.indexOf(":");
+        headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+      }
+      resolve({ status: Number(statusLine.split(" ")[1]), headers, body: rest.join("\r\n\r\n") });
+    });
+    socket.write(payload);
+    // Half-close is not used: Node answers 400 to a request cut short. Connection: close ends it.
+    setTimeout(() => socket.destroy(), 5_000).unref();
+  });
+}

@@ -1,0 +1,119 @@
+// An in-process gRPC server (connect-node, HTTP/2) for infinitypool.testing.v1.TestingService and
+// grpc.health.v1.Health: it echoes what the gateway sent and returns any status on demand.
+import { once } from "node:events";
+import { createServer, type Http2Server } from "node:http2";
+import type { AddressInfo } from "node:net";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus,
+  HealthCheckResponseSchema,
+} from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
+import { TestingService } from "@infinity-pool/proto/infinitypool/testing/v1/testing_pb.js";
+
+export interface TestingBackend {
+  port: number;
+  target: string;
+  /** Calls received, by method name. */
+  calls: Map<string, number>;
+  serving: boolean;
+  close(): Promise<void>;
+}
+
+const forwarded = ["x-request-id", "traceparent", "tracestate", "authorization", "grpc-timeout"];
+
+export async function startTestingBackend(): Promise<TestingBackend> {
+  const calls = new Map<string, number>();
+  const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
+  const state = { serving: true };
+  const routes = (router: ConnectRouter) => {
+    router.service(TestingService, {
+      echo(request, context) {
+        count("Echo");
+        const metadata: Record<string, string> = {};
+        for (const name of forwarded) {
+          const value = context.requestHeader.get(name);
+          if (value !== null) metadata[name] = value;
+        }
+        return { request, metadata };
+      },
+      echoTags(request) {
+        count("EchoTags");
+        return { tags: request.tags.map((t) => `${request.prefix}${t}`) };
+      },
+      getShelf(request) {
+        count("GetShelf");
+        return { shelf: { name: request.name, theme: "fiction" } };
+      },
+      getBook(request) {
+        count("GetBook");
+        return { book: { name: request.name, title: request.view || "full", pages: 1 } };
+      },
+      createBook(request) {
+        count("CreateBook");
+        return { book: request.book, parent: request.parent, bookId: request.bookId };
+      },
+      updateBook(request) {
+        count("UpdateBook");
+        return { book: request.book, allowMissing: request.allowMissing };
+      },
+      archiveShelf(request) {
+        count("ArchiveShelf");
+        return { shelf: { name: request.name, theme: "archived" }, reason: request.reason };
+      },
+      deleteShelf() {
+        count("DeleteShelf");
+        return {};
+      },
+      async fail(request, context) {
+        count("Fail");
+        if (request.delayMs > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, request.delayMs);
+            context.signal.addEventListener("abort", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+        if (request.code === 0) return { code: 0 };
+        throw new ConnectError(request.message || `status ${request.code}`, request.code as Code);
+      },
+    });
+    router.service(Health, {
+      check() {
+        return create(HealthCheckResponseSchema, {
+          status: state.serving
+            ? HealthCheckResponse_ServingStatus.SERVING
+            : HealthCheckResponse_ServingStatus.NOT_SERVING,
+        });
+      },
+      async *watch() {
+        throw new ConnectError("not implemented", Code.Unimplemented);
+      },
+    });
+  };
+  const server: Http2Server = createServer(connectNodeAdapter({ routes }));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    target: `dns:///127.0.0.1:${port}`,
+    calls,
+    get serving() {
+      return state.serving;
+    },
+    set serving(value: boolean) {
+      state.serving = value;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Established HTTP/2 sessions keep close() waiting; the tests are done with them.
+        setTimeout(resolve, 500).unref();
+      }),
+  };
+}
