@@ -71,7 +71,8 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
         "Job/infinity-pool-test-backend-grpc",
       ]),
     );
-    for (const pod of pods) expect({ [pod.owner]: restrictedViolations(pod.spec) }).toEqual({ [pod.owner]: [] });
+    for (const pod of pods)
+      expect({ [pod.owner]: restrictedViolations(pod.spec) }).toEqual({ [pod.owner]: [] });
   });
 
   test("no container repeats an environment variable or a port", () => {
@@ -123,7 +124,9 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
       const target = manifests().find(
         (d) =>
           d.kind === "Deployment" &&
-          Object.entries(svc.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+          Object.entries(svc.spec.selector).every(
+            ([k, v]) => d.spec.template.metadata.labels[k] === v,
+          ),
       );
       expect(target, `Service/${svc.metadata.name} selects a Deployment`).toBeDefined();
     }
@@ -140,13 +143,18 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
   });
 
   test("backend probes use native gRPC health checks, gateway probes its HTTP endpoints", () => {
-    const backend = find(manifests(), "Deployment", "infinity-pool-backend").spec.template.spec.containers[0];
+    const backend = find(manifests(), "Deployment", "infinity-pool-backend").spec.template.spec
+      .containers[0];
     const port = backend.ports.find((p: { name: string }) => p.name === "grpc").containerPort;
     expect(port).toBe(50051);
     expect(backend.livenessProbe.grpc).toEqual({ port, service: "" });
-    expect(backend.readinessProbe.grpc).toEqual({ port, service: "infinitypool.v1.GreetingService" });
+    expect(backend.readinessProbe.grpc).toEqual({
+      port,
+      service: "infinitypool.v1.GreetingService",
+    });
     expect(backend.startupProbe.grpc.port).toBe(port);
-    const gateway = find(manifests(), "Deployment", "infinity-pool-gateway").spec.template.spec.containers[0];
+    const gateway = find(manifests(), "Deployment", "infinity-pool-gateway").spec.template.spec
+      .containers[0];
     expect(gateway.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http" });
     expect(gateway.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http" });
     expect(gateway.startupProbe.httpGet.path).toBe("/healthz");
@@ -167,9 +175,14 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
     if (ingress) {
       const gateway = find(manifests(), "Deployment", "infinity-pool-gateway").spec.template.spec;
       const sleep = gateway.containers[0].lifecycle.preStop.sleep.seconds;
-      const drain = Number(find(manifests(), "ConfigMap", "infinity-pool-gateway").data?.SHUTDOWN_TIMEOUT_MS) / 1000;
-      const attributes = ingress.metadata.annotations?.["alb.ingress.kubernetes.io/target-group-attributes"];
-      const delay = Number(/deregistration_delay\.timeout_seconds=(\d+)/.exec(attributes ?? "")?.[1]);
+      const drain =
+        Number(find(manifests(), "ConfigMap", "infinity-pool-gateway").data?.SHUTDOWN_TIMEOUT_MS) /
+        1000;
+      const attributes =
+        ingress.metadata.annotations?.["alb.ingress.kubernetes.io/target-group-attributes"];
+      const delay = Number(
+        /deregistration_delay\.timeout_seconds=(\d+)/.exec(attributes ?? "")?.[1],
+      );
       expect(delay).toBe(sleep + drain);
       expect(delay).toBeLessThan(gateway.terminationGracePeriodSeconds);
     }
@@ -180,7 +193,9 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
       const pdbs = manifests().filter(
         (m) =>
           m.kind === "PodDisruptionBudget" &&
-          Object.entries(m.spec.selector.matchLabels).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+          Object.entries(m.spec.selector.matchLabels).every(
+            ([k, v]) => d.spec.template.metadata.labels[k] === v,
+          ),
       );
       expect(pdbs, d.metadata.name).toHaveLength(1);
       expect(pdbs[0]?.spec.unhealthyPodEvictionPolicy).toBe("AlwaysAllow");
@@ -192,7 +207,9 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
   test("Deployments spread over zones counting only their own ReplicaSet", () => {
     for (const d of manifests().filter((m) => m.kind === "Deployment")) {
       const constraints = d.spec.template.spec.topologySpreadConstraints;
-      const zone = constraints.find((c: { topologyKey: string }) => c.topologyKey === "topology.kubernetes.io/zone");
+      const zone = constraints.find(
+        (c: { topologyKey: string }) => c.topologyKey === "topology.kubernetes.io/zone",
+      );
       expect(zone, d.metadata.name).toBeDefined();
       expect(zone.matchLabelKeys).toEqual(["pod-template-hash"]);
       expect(zone.maxSkew).toBe(1);
@@ -203,7 +220,8 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
 
   test("NetworkPolicies: backend reachable only from gateway, migration and test pods on gRPC", () => {
     const backendPolicy = find(manifests(), "NetworkPolicy", "infinity-pool-backend");
-    const backendPods = find(manifests(), "Deployment", "infinity-pool-backend").spec.template.metadata.labels;
+    const backendPods = find(manifests(), "Deployment", "infinity-pool-backend").spec.template
+      .metadata.labels;
     expect(backendPods).toMatchObject(backendPolicy.spec.podSelector.matchLabels);
     expect(backendPolicy.spec.policyTypes).toEqual(["Ingress", "Egress"]);
     expect(backendPolicy.spec.ingress).toHaveLength(1);
@@ -217,14 +235,20 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
       "app.kubernetes.io/instance": "infinity-pool",
     });
     expect(rule.from[0].podSelector.matchExpressions).toEqual([
-      { key: "app.kubernetes.io/component", operator: "In", values: ["gateway", "migration", "test"] },
+      {
+        key: "app.kubernetes.io/component",
+        operator: "In",
+        values: ["gateway", "migration", "test"],
+      },
     ]);
     const egressPorts = (policy: Manifest) =>
       policy.spec.egress.flatMap((r: { ports: { port: number }[] }) => r.ports.map((p) => p.port));
     const dbPort = Number(find(manifests(), "ConfigMap", "infinity-pool-backend").data?.DB_PORT);
     expect(new Set(egressPorts(backendPolicy))).toEqual(new Set([53, dbPort, 443, 80]));
     // Port 80 is allowed only to the Pod Identity Agent's link-local addresses.
-    const http = backendPolicy.spec.egress.find((r: { ports: { port: number }[] }) => r.ports[0]?.port === 80);
+    const http = backendPolicy.spec.egress.find(
+      (r: { ports: { port: number }[] }) => r.ports[0]?.port === 80,
+    );
     expect(http.to.map((t: { ipBlock: { cidr: string } }) => t.ipBlock.cidr)).toEqual([
       "169.254.170.23/32",
       "fd00:ec2::23/128",
@@ -235,7 +259,9 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
       [{ port: "http", protocol: "TCP" }],
     ]);
     expect(new Set(egressPorts(gatewayPolicy))).toEqual(new Set([53, 50051]));
-    const toBackend = gatewayPolicy.spec.egress.find((r: { ports: { port: number }[] }) => r.ports[0]?.port === 50051);
+    const toBackend = gatewayPolicy.spec.egress.find(
+      (r: { ports: { port: number }[] }) => r.ports[0]?.port === 50051,
+    );
     expect(backendPods).toMatchObject(toBackend.to[0].podSelector.matchLabels);
 
     const migrationPolicy = find(manifests(), "NetworkPolicy", "infinity-pool-migrate");
@@ -256,7 +282,10 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
     expect(podSpec.restartPolicy).toBe("Never");
 
     const hookAccount = find(hooks, "ServiceAccount", "infinity-pool-backend");
-    const account = manifests().find((m) => m.kind === "ServiceAccount" && m.metadata.name === "infinity-pool-backend" && !isHook(m));
+    const account = manifests().find(
+      (m) =>
+        m.kind === "ServiceAccount" && m.metadata.name === "infinity-pool-backend" && !isHook(m),
+    );
     expect(account, "the ordinary ServiceAccount the running pods use").toBeDefined();
     // Created for first install only, never recreated on upgrade under the running pods.
     expect(phases(hookAccount)).toEqual(["pre-install"]);
@@ -264,8 +293,12 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
     expect(hookAccount.metadata.annotations?.["meta.helm.sh/release-name"]).toBe("infinity-pool");
     expect(hookAccount.metadata.annotations?.["meta.helm.sh/release-namespace"]).toBe(namespace);
     const withoutHookAnnotations = (m: Manifest) =>
-      Object.fromEntries(Object.entries(m.metadata.annotations ?? {}).filter(([k]) => !k.includes("helm.sh/")));
-    expect(withoutHookAnnotations(hookAccount)).toEqual(withoutHookAnnotations(account as Manifest));
+      Object.fromEntries(
+        Object.entries(m.metadata.annotations ?? {}).filter(([k]) => !k.includes("helm.sh/")),
+      );
+    expect(withoutHookAnnotations(hookAccount)).toEqual(
+      withoutHookAnnotations(account as Manifest),
+    );
 
     const policy = find(hooks, "NetworkPolicy", "infinity-pool-migrate");
     expect(phases(policy).sort()).toEqual(["pre-install", "pre-upgrade"]);
@@ -275,13 +308,21 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
     // Nothing the Job reads may be an ordinary release object: those do not exist yet on install.
     const container = podSpec.containers[0];
     expect(container.envFrom).toBeUndefined();
-    const ordinaryNames = new Set(manifests().filter((m) => !isHook(m) && m.kind !== "ServiceAccount").map((m) => m.metadata.name));
+    const ordinaryNames = new Set(
+      manifests()
+        .filter((m) => !isHook(m) && m.kind !== "ServiceAccount")
+        .map((m) => m.metadata.name),
+    );
     for (const env of container.env) {
       const ref = env.valueFrom?.configMapKeyRef?.name ?? env.valueFrom?.secretKeyRef?.name;
       if (ref) expect(ordinaryNames.has(ref), `${env.name} from ${ref}`).toBe(false);
     }
     const backendConfig = find(manifests(), "ConfigMap", "infinity-pool-backend").data ?? {};
-    const jobEnv = Object.fromEntries(container.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
+    const jobEnv = Object.fromEntries(
+      container.env
+        .filter((e: { value?: string }) => e.value !== undefined)
+        .map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
     expect(jobEnv).toEqual(backendConfig);
     expect(backendConfig.MIGRATE_ON_START).toBe("false");
   });
@@ -292,7 +333,8 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
       "Job/infinity-pool-test-backend-grpc",
       "Job/infinity-pool-test-gateway-http",
     ]);
-    const gatewayImage = find(manifests(), "Deployment", "infinity-pool-gateway").spec.template.spec.containers[0].image;
+    const gatewayImage = find(manifests(), "Deployment", "infinity-pool-gateway").spec.template.spec
+      .containers[0].image;
     for (const t of tests) {
       const container = t.spec.template.spec.containers[0];
       expect(container.image).toBe(gatewayImage);
@@ -300,7 +342,9 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
       expect(t.spec.template.spec.automountServiceAccountToken).toBe(false);
     }
     const env = (name: string) =>
-      find(tests, "Job", name).spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => `${e.name}=${e.value}`);
+      find(tests, "Job", name).spec.template.spec.containers[0].env.map(
+        (e: { name: string; value: string }) => `${e.name}=${e.value}`,
+      );
     expect(env("infinity-pool-test-gateway-http")).toEqual([
       `GATEWAY_URL=http://infinity-pool-gateway.${namespace}.svc.cluster.local:80/`,
     ]);
@@ -322,13 +366,19 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
     const ingress = find(manifests(), "Ingress", "infinity-pool-gateway");
     const ingressClass = find(manifests(), "IngressClass", ingress.spec.ingressClassName);
     expect(ingressClass.spec.controller).toBe("eks.amazonaws.com/alb");
-    expect(ingressClass.spec.parameters).toMatchObject({ apiGroup: "eks.amazonaws.com", kind: "IngressClassParams" });
+    expect(ingressClass.spec.parameters).toMatchObject({
+      apiGroup: "eks.amazonaws.com",
+      kind: "IngressClassParams",
+    });
     find(manifests(), "IngressClassParams", ingressClass.spec.parameters.name);
     const a = ingress.metadata.annotations ?? {};
     expect(a["alb.ingress.kubernetes.io/target-type"]).toBe("ip");
     expect(a["alb.ingress.kubernetes.io/healthcheck-path"]).toBe("/readyz");
     for (const rule of ingress.spec.rules) {
-      expect(rule.http.paths[0].backend.service).toEqual({ name: "infinity-pool-gateway", port: { name: "http" } });
+      expect(rule.http.paths[0].backend.service).toEqual({
+        name: "infinity-pool-gateway",
+        port: { name: "http" },
+      });
     }
   });
 });
@@ -345,54 +395,89 @@ describe("production values", () => {
     expect(params.spec.sslPolicy).toBe("ELBSecurityPolicy-TLS13-1-2-2021-06");
     expect(params.spec.tags).toContainEqual({ key: "Environment", value: "dev" });
     const a = find(manifests(), "Ingress", "infinity-pool-gateway").metadata.annotations ?? {};
-    expect(JSON.parse(a["alb.ingress.kubernetes.io/listen-ports"] ?? "")).toEqual([{ HTTP: 80 }, { HTTPS: 443 }]);
+    expect(JSON.parse(a["alb.ingress.kubernetes.io/listen-ports"] ?? "")).toEqual([
+      { HTTP: 80 },
+      { HTTPS: 443 },
+    ]);
     expect(a["alb.ingress.kubernetes.io/ssl-redirect"]).toBe("443");
-    expect(find(manifests(), "Ingress", "infinity-pool-gateway").spec.rules[0].host).toBe("api.infinity-pool.example.com");
+    expect(find(manifests(), "Ingress", "infinity-pool-gateway").spec.rules[0].host).toBe(
+      "api.infinity-pool.example.com",
+    );
   });
 
   test("autoscale from three replicas and leave the replica count to the HPA", () => {
     for (const component of ["gateway", "backend"]) {
       const hpa = find(manifests(), "HorizontalPodAutoscaler", `infinity-pool-${component}`);
       expect(hpa.spec.minReplicas).toBe(3);
-      expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: `infinity-pool-${component}` });
-      expect(find(manifests(), "Deployment", `infinity-pool-${component}`).spec.replicas).toBeUndefined();
+      expect(hpa.spec.scaleTargetRef).toEqual({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        name: `infinity-pool-${component}`,
+      });
+      expect(
+        find(manifests(), "Deployment", `infinity-pool-${component}`).spec.replicas,
+      ).toBeUndefined();
     }
-    const metrics = find(manifests(), "HorizontalPodAutoscaler", "infinity-pool-gateway").spec.metrics;
-    expect(metrics.map((m: { resource: { name: string } }) => m.resource.name)).toEqual(["cpu", "memory"]);
+    const metrics = find(manifests(), "HorizontalPodAutoscaler", "infinity-pool-gateway").spec
+      .metrics;
+    expect(metrics.map((m: { resource: { name: string } }) => m.resource.name)).toEqual([
+      "cpu",
+      "memory",
+    ]);
   });
 
   test("bind the backend to its IAM role through IRSA and wire the database settings", () => {
-    const account = manifests().find((m) => m.kind === "ServiceAccount" && m.metadata.name === "infinity-pool-backend" && !isHook(m));
-    expect(account?.metadata.annotations?.["eks.amazonaws.com/role-arn"]).toBe("arn:aws:iam::123456789012:role/infinity-pool-dev-backend");
+    const account = manifests().find(
+      (m) =>
+        m.kind === "ServiceAccount" && m.metadata.name === "infinity-pool-backend" && !isHook(m),
+    );
+    expect(account?.metadata.annotations?.["eks.amazonaws.com/role-arn"]).toBe(
+      "arn:aws:iam::123456789012:role/infinity-pool-dev-backend",
+    );
     const config = find(manifests(), "ConfigMap", "infinity-pool-backend").data;
     expect(config).toMatchObject({
       DB_HOST: "infinity-pool-dev.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com",
       DB_PORT: "5432",
       DB_NAME: "infinitypool",
-      DB_SECRET_ID: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-0a1b2c3d-AbCdEf",
+      DB_SECRET_ID:
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-0a1b2c3d-AbCdEf",
       DB_SSL_MODE: "verify-full",
       AWS_REGION: "eu-west-1",
     });
   });
 
   test("read the gateway write tokens from the existing Secret", () => {
-    const env = find(manifests(), "Deployment", "infinity-pool-gateway").spec.template.spec.containers[0].env;
+    const env = find(manifests(), "Deployment", "infinity-pool-gateway").spec.template.spec
+      .containers[0].env;
     expect(env).toEqual([
-      { name: "GATEWAY_WRITE_TOKENS", valueFrom: { secretKeyRef: { name: "infinity-pool-gateway-tokens", key: "tokens" } } },
+      {
+        name: "GATEWAY_WRITE_TOKENS",
+        valueFrom: { secretKeyRef: { name: "infinity-pool-gateway-tokens", key: "tokens" } },
+      },
     ]);
   });
 
   test("spread strictly over zones and narrow the NetworkPolicy CIDRs", () => {
-    const zone = find(manifests(), "Deployment", "infinity-pool-backend").spec.template.spec.topologySpreadConstraints[0];
+    const zone = find(manifests(), "Deployment", "infinity-pool-backend").spec.template.spec
+      .topologySpreadConstraints[0];
     expect(zone.whenUnsatisfiable).toBe("DoNotSchedule");
     const gatewayPolicy = find(manifests(), "NetworkPolicy", "infinity-pool-gateway");
-    expect(gatewayPolicy.spec.ingress[0].from).toContainEqual({ ipBlock: { cidr: "10.20.0.0/16" } });
+    expect(gatewayPolicy.spec.ingress[0].from).toContainEqual({
+      ipBlock: { cidr: "10.20.0.0/16" },
+    });
     // helm test pods must still reach the gateway once sources are narrowed.
     expect(gatewayPolicy.spec.ingress[0].from).toContainEqual({
-      podSelector: { matchLabels: { "app.kubernetes.io/instance": "infinity-pool", "app.kubernetes.io/component": "test" } },
+      podSelector: {
+        matchLabels: {
+          "app.kubernetes.io/instance": "infinity-pool",
+          "app.kubernetes.io/component": "test",
+        },
+      },
     });
     const backendPolicy = find(manifests(), "NetworkPolicy", "infinity-pool-backend");
-    const db = backendPolicy.spec.egress.find((r: { ports: { port: number }[] }) => r.ports[0]?.port === 5432);
+    const db = backendPolicy.spec.egress.find(
+      (r: { ports: { port: number }[] }) => r.ports[0]?.port === 5432,
+    );
     expect(db.to).toEqual([{ ipBlock: { cidr: "10.20.128.0/20" } }]);
   });
 });
@@ -401,26 +486,36 @@ describe("defaults", () => {
   const manifests = () => rendered.defaults ?? [];
 
   test("follow the Terraform contract: release infinity-pool, ServiceAccount infinity-pool-backend, Pod Identity", () => {
-    const account = manifests().find((m) => m.kind === "ServiceAccount" && m.metadata.name === "infinity-pool-backend" && !isHook(m));
+    const account = manifests().find(
+      (m) =>
+        m.kind === "ServiceAccount" && m.metadata.name === "infinity-pool-backend" && !isHook(m),
+    );
     expect(account).toBeDefined();
     expect(account?.metadata.annotations?.["eks.amazonaws.com/role-arn"]).toBeUndefined();
-    expect(find(manifests(), "Deployment", "infinity-pool-backend").spec.template.spec.serviceAccountName).toBe("infinity-pool-backend");
+    expect(
+      find(manifests(), "Deployment", "infinity-pool-backend").spec.template.spec
+        .serviceAccountName,
+    ).toBe("infinity-pool-backend");
   });
 
   test("are safe: internal ALB over HTTP, two replicas each, no Kubernetes API token in any pod", () => {
     expect(find(manifests(), "IngressClassParams", "infinity-pool").spec.scheme).toBe("internal");
     const a = find(manifests(), "Ingress", "infinity-pool-gateway").metadata.annotations ?? {};
     expect(a["alb.ingress.kubernetes.io/ssl-redirect"]).toBeUndefined();
-    for (const d of manifests().filter((m) => m.kind === "Deployment")) expect(d.spec.replicas).toBe(2);
+    for (const d of manifests().filter((m) => m.kind === "Deployment"))
+      expect(d.spec.replicas).toBe(2);
     expect(manifests().filter((m) => m.kind === "HorizontalPodAutoscaler")).toEqual([]);
-    for (const pod of podSpecs(manifests())) expect(pod.spec.automountServiceAccountToken, pod.owner).toBe(false);
+    for (const pod of podSpecs(manifests()))
+      expect(pod.spec.automountServiceAccountToken, pod.owner).toBe(false);
   });
 });
 
 describe("value changes", () => {
   test("a configuration change rolls the pods through the checksum annotation", () => {
     const checksum = (options: RenderOptions, name: string) =>
-      find(render(options), "Deployment", name).spec.template.metadata.annotations["checksum/config"];
+      find(render(options), "Deployment", name).spec.template.metadata.annotations[
+        "checksum/config"
+      ];
     expect(checksum({ set: { "backend.logLevel": "debug" } }, "infinity-pool-backend")).not.toBe(
       checksum({}, "infinity-pool-backend"),
     );
@@ -439,10 +534,14 @@ describe("value changes", () => {
         "ingress.certificateArns[0]": "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
       },
     });
-    expect(manifests.filter((m) => m.kind === "IngressClass" || m.kind === "IngressClassParams")).toEqual([]);
+    expect(
+      manifests.filter((m) => m.kind === "IngressClass" || m.kind === "IngressClassParams"),
+    ).toEqual([]);
     const ingress = find(manifests, "Ingress", "infinity-pool-gateway");
     expect(ingress.spec.ingressClassName).toBe("alb");
-    expect(ingress.metadata.annotations?.["alb.ingress.kubernetes.io/scheme"]).toBe("internet-facing");
+    expect(ingress.metadata.annotations?.["alb.ingress.kubernetes.io/scheme"]).toBe(
+      "internet-facing",
+    );
     expect(ingress.metadata.annotations?.["alb.ingress.kubernetes.io/certificate-arn"]).toBe(
       "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
     );
@@ -450,26 +549,42 @@ describe("value changes", () => {
 
   test("without the migration hook the backend migrates on start and no hook objects render", () => {
     const manifests = render({ set: { "migration.enabled": "false" } });
-    expect(manifests.filter((m) => isHook(m) && m.metadata.annotations?.["helm.sh/hook"] !== "test")).toEqual([]);
-    expect(find(manifests, "ConfigMap", "infinity-pool-backend").data?.MIGRATE_ON_START).toBe("true");
+    expect(
+      manifests.filter((m) => isHook(m) && m.metadata.annotations?.["helm.sh/hook"] !== "test"),
+    ).toEqual([]);
+    expect(find(manifests, "ConfigMap", "infinity-pool-backend").data?.MIGRATE_ON_START).toBe(
+      "true",
+    );
   });
 
   test("longer shutdown settings raise the grace period and the ALB deregistration delay with them", () => {
-    const manifests = render({ set: { "gateway.shutdown.preStopSleepSeconds": "40", "gateway.shutdown.drainSeconds": "20" } });
+    const manifests = render({
+      set: { "gateway.shutdown.preStopSleepSeconds": "40", "gateway.shutdown.drainSeconds": "20" },
+    });
     const pod = find(manifests, "Deployment", "infinity-pool-gateway").spec.template.spec;
     expect(pod.containers[0].lifecycle.preStop.sleep.seconds).toBe(40);
     expect(pod.terminationGracePeriodSeconds).toBe(65);
-    expect(find(manifests, "ConfigMap", "infinity-pool-gateway").data?.SHUTDOWN_TIMEOUT_MS).toBe("20000");
-    expect(find(manifests, "Ingress", "infinity-pool-gateway").metadata.annotations?.["alb.ingress.kubernetes.io/target-group-attributes"]).toBe(
-      "deregistration_delay.timeout_seconds=60",
+    expect(find(manifests, "ConfigMap", "infinity-pool-gateway").data?.SHUTDOWN_TIMEOUT_MS).toBe(
+      "20000",
     );
+    expect(
+      find(manifests, "Ingress", "infinity-pool-gateway").metadata.annotations?.[
+        "alb.ingress.kubernetes.io/target-group-attributes"
+      ],
+    ).toBe("deregistration_delay.timeout_seconds=60");
   });
 
   test("an image digest pins the image over the tag", () => {
     const digest = `sha256:${"a".repeat(64)}`;
-    const manifests = render({ set: { "backend.image.digest": digest, "backend.image.repository": "example/backend" } });
-    expect(find(manifests, "Deployment", "infinity-pool-backend").spec.template.spec.containers[0].image).toBe(`example/backend@${digest}`);
-    expect(find(manifests, "Job", "infinity-pool-migrate").spec.template.spec.containers[0].image).toBe(`example/backend@${digest}`);
+    const manifests = render({
+      set: { "backend.image.digest": digest, "backend.image.repository": "example/backend" },
+    });
+    expect(
+      find(manifests, "Deployment", "infinity-pool-backend").spec.template.spec.containers[0].image,
+    ).toBe(`example/backend@${digest}`);
+    expect(
+      find(manifests, "Job", "infinity-pool-migrate").spec.template.spec.containers[0].image,
+    ).toBe(`example/backend@${digest}`);
   });
 });
 
@@ -478,7 +593,9 @@ describe("NOTES.txt", () => {
     const notes = renderNotes({ valuesFiles: ["ci/production-values.yaml"] });
     expect(notes).toContain("kubectl -n infinity-pool get ingress infinity-pool-gateway");
     expect(notes).toContain("curl https://api.infinity-pool.example.com/");
-    expect(notes).toContain("kubectl -n infinity-pool port-forward svc/infinity-pool-backend 50051:50051");
+    expect(notes).toContain(
+      "kubectl -n infinity-pool port-forward svc/infinity-pool-backend 50051:50051",
+    );
     expect(notes).toContain("grpcurl -plaintext localhost:50051 list");
     expect(notes).toContain("helm test infinity-pool -n infinity-pool");
   });

@@ -72,7 +72,8 @@ export interface RenderOptions {
 function valueArgs(options: RenderOptions): string[] {
   const args: string[] = [];
   for (const file of options.valuesFiles ?? []) args.push("-f", path.join(chartDir, file));
-  for (const [key, value] of Object.entries(options.set ?? {})) args.push("--set", `${key}=${value}`);
+  for (const [key, value] of Object.entries(options.set ?? {}))
+    args.push("--set", `${key}=${value}`);
   for (const [key, value] of Object.entries(options.setString ?? {})) {
     args.push("--set-string", `${key}=${value}`);
   }
@@ -80,7 +81,14 @@ function valueArgs(options: RenderOptions): string[] {
 }
 
 export function templateRaw(options: RenderOptions = {}): HelmResult {
-  return runHelm(["template", releaseName, chartDir, "--namespace", namespace, ...valueArgs(options)]);
+  return runHelm([
+    "template",
+    releaseName,
+    chartDir,
+    "--namespace",
+    namespace,
+    ...valueArgs(options),
+  ]);
 }
 
 export function lint(options: RenderOptions = {}): HelmResult {
@@ -133,7 +141,9 @@ export const isHook = (m: Manifest): boolean => Boolean(m.metadata.annotations?.
 export type PodSpec = any;
 
 /** Every pod template the chart creates: Deployments and Jobs (migrations and helm tests). */
-export function podSpecs(manifests: Manifest[]): { owner: string; spec: PodSpec; labels: Record<string, string> }[] {
+export function podSpecs(
+  manifests: Manifest[],
+): { owner: string; spec: PodSpec; labels: Record<string, string> }[] {
   return manifests
     .filter((m) => m.kind === "Deployment" || m.kind === "Job" || m.kind === "Pod")
     .map((m) => {

@@ -40,7 +40,9 @@ export async function schemaErrors(manifests: Manifest[]): Promise<string[]> {
     if (custom) {
       if (!custom(m)) {
         for (const e of custom.errors ?? []) {
-          errors.push(`${label(m)}: ${e.instancePath || "/"} ${e.message} ${JSON.stringify(e.params)}`);
+          errors.push(
+            `${label(m)}: ${e.instancePath || "/"} ${e.message} ${JSON.stringify(e.params)}`,
+          );
         }
       }
       continue;
@@ -86,7 +88,8 @@ export function fieldErrors(manifests: Manifest[]): string[] {
     }
   }
   const header = [...imports].map(
-    ([source, alias]) => `import type { I${source.split("/").pop()} as ${alias} } from "${source}";`,
+    ([source, alias]) =>
+      `import type { I${source.split("/").pop()} as ${alias} } from "${source}";`,
   );
   const text = [...header, ...lines].join("\n");
   const fileName = path.join(repoRoot, "helm/test/.rendered-manifests.ts");

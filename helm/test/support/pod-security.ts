@@ -47,7 +47,10 @@ export function restrictedViolations(spec: PodSpec): string[] {
     v.push("pod seLinuxOptions");
   }
   if (podSc.runAsUser === 0) v.push("pod runAsUser 0");
-  if (podSc.seccompProfile && !["RuntimeDefault", "Localhost"].includes(podSc.seccompProfile.type)) {
+  if (
+    podSc.seccompProfile &&
+    !["RuntimeDefault", "Localhost"].includes(podSc.seccompProfile.type)
+  ) {
     v.push("pod seccompProfile");
   }
   if (podSc.appArmorProfile && podSc.appArmorProfile.type === "Unconfined") v.push("pod appArmor");
@@ -69,7 +72,8 @@ export function restrictedViolations(spec: PodSpec): string[] {
     // Images run as a numeric non-root user: kubelet can only verify runAsNonRoot for numeric ids.
     if (typeof uid !== "number" || uid < 1) v.push(`${at}: no numeric non-root runAsUser`);
     const seccomp = sc.seccompProfile?.type ?? podSc.seccompProfile?.type;
-    if (!["RuntimeDefault", "Localhost"].includes(seccomp)) v.push(`${at}: seccompProfile ${seccomp}`);
+    if (!["RuntimeDefault", "Localhost"].includes(seccomp))
+      v.push(`${at}: seccompProfile ${seccomp}`);
     const drop: string[] = sc.capabilities?.drop ?? [];
     if (!drop.includes("ALL")) v.push(`${at}: capabilities not dropping ALL`);
     for (const cap of sc.capabilities?.add ?? []) {
@@ -86,7 +90,8 @@ export function restrictedViolations(spec: PodSpec): string[] {
     // Beyond the standard: the chart's images must cope with an immutable root filesystem.
     if (sc.readOnlyRootFilesystem !== true) v.push(`${at}: readOnlyRootFilesystem not true`);
     const tmp = (c.volumeMounts ?? []).find((m: { mountPath: string }) => m.mountPath === "/tmp");
-    const tmpVolume = tmp && (spec.volumes ?? []).find((vol: { name: string }) => vol.name === tmp.name);
+    const tmpVolume =
+      tmp && (spec.volumes ?? []).find((vol: { name: string }) => vol.name === tmp.name);
     if (!tmpVolume?.emptyDir) v.push(`${at}: /tmp is not an emptyDir`);
   }
   return v;
