@@ -38,6 +38,20 @@ describe("the infrastructure tree as committed", () => {
     expect(unformatted).toEqual([]);
   });
 
+  it("has no lone interpolations, which terraform fmt unwraps beyond what hclwrite does", async () => {
+    const offending: string[] = [];
+    for (const file of await listHclFiles(infraDir)) {
+      if (!file.endsWith(".tf")) continue;
+      const lines = (await readFile(file, "utf8")).split("\n");
+      lines.forEach((line, i) => {
+        if (/=\s*"\$\{[^{}"]*\}"\s*$/.test(line)) {
+          offending.push(`${path.relative(infraDir, file)}:${i + 1}`);
+        }
+      });
+    }
+    expect(offending).toEqual([]);
+  });
+
   it("passes every static check (inputs, required variables, dependency outputs, mocks, contract)", () => {
     expect(checkTree(tree)).toEqual([]);
   });
@@ -184,7 +198,7 @@ describe("the checks catch broken trees", () => {
   it("mocks allowed for apply", async () => {
     const dir = await brokenTree(
       "live/dev/workload-access/terragrunt.hcl",
-      'mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]',
+      'mock_outputs_allowed_terraform_commands = ["init", "validate", "plan", "destroy"]',
       'mock_outputs_allowed_terraform_commands = ["init", "validate", "plan", "apply"]',
     );
     expect(await problemsOf(dir)).toContain(
@@ -223,6 +237,17 @@ describe("the checks catch broken trees", () => {
     const problems = await problemsOf(dir);
     expect(problems).toContain("module network: variable az_count needs a description");
     expect(problems).toContain("module network: variable az_count needs a validation block");
+  });
+
+  it("a variable with a legacy quoted type", async () => {
+    const dir = await brokenTree(
+      "modules/registry/variables.tf",
+      /(variable "force_delete" \{[\s\S]*?)type {8}= bool/,
+      '$1type        = "bool"',
+    );
+    expect(await problemsOf(dir)).toContain(
+      "module registry: variable force_delete has a quoted type",
+    );
   });
 
   it("a fixed global name that ignores the deployment key", async () => {

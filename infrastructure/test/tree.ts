@@ -85,7 +85,9 @@ export const PINNED_MODULES: Record<string, string> = {
   "terraform-aws-modules/eks-pod-identity/aws": "~> 2.0",
 };
 
-const MOCK_COMMANDS_ALLOWED = new Set(["init", "validate", "plan", "providers", "terragrunt-info"]);
+// Mocks stand in for dependencies that were never applied. Destroy may use them too: it tears down
+// from state, and a unit whose dependency never got outputs has nothing real to read. Apply never may.
+const MOCK_COMMANDS_ALLOWED = new Set(["init", "validate", "plan", "destroy", "providers"]);
 
 function isObj(v: Json | undefined): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -311,6 +313,9 @@ export function checkTree(tree: Tree): string[] {
         problems.push(`${where}: variable ${v.name} needs a description`);
       }
       if (v.type === undefined) problems.push(`${where}: variable ${v.name} needs a type`);
+      // A quoted type ("string") is legacy syntax that terraform fmt rewrites.
+      else if (!v.type.startsWith("$"))
+        problems.push(`${where}: variable ${v.name} has a quoted type`);
       const exempt = v.type === `\${bool}` || v.name === "tags";
       if (!exempt && v.conditions.length === 0) {
         problems.push(`${where}: variable ${v.name} needs a validation block`);

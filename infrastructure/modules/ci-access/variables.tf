@@ -14,7 +14,7 @@ variable "github_repository" {
 
   validation {
     condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$", var.github_repository))
-    error_message = "github_repository must look like owner/name."
+    error_message = "github_repository must look like owner/name (the live tree reads it from GITHUB_REPOSITORY)."
   }
 }
 

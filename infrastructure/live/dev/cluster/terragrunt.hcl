@@ -15,7 +15,7 @@ dependency "network" {
     vpc_id             = "vpc-00000000000000000"
     private_subnet_ids = ["subnet-00000000000000001", "subnet-00000000000000002", "subnet-00000000000000003"]
   }
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan", "destroy"]
   mock_outputs_merge_strategy_with_state  = "shallow"
 }
 
@@ -25,7 +25,7 @@ dependency "ci_access" {
   mock_outputs = {
     deploy_role_arn = "arn:aws:iam::123456789012:role/mock-github-deploy"
   }
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan", "destroy"]
   mock_outputs_merge_strategy_with_state  = "shallow"
 }
 

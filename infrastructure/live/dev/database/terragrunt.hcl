@@ -14,7 +14,7 @@ dependency "network" {
     vpc_id                     = "vpc-00000000000000000"
     database_subnet_group_name = "mock-db"
   }
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan", "destroy"]
   mock_outputs_merge_strategy_with_state  = "shallow"
 }
 
@@ -24,7 +24,7 @@ dependency "cluster" {
   mock_outputs = {
     cluster_primary_security_group_id = "sg-00000000000000000"
   }
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan", "destroy"]
   mock_outputs_merge_strategy_with_state  = "shallow"
 }
 

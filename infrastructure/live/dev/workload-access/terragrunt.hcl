@@ -13,7 +13,7 @@ dependency "cluster" {
   mock_outputs = {
     cluster_name = "eks-mock"
   }
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan", "destroy"]
   mock_outputs_merge_strategy_with_state  = "shallow"
 }
 
@@ -24,7 +24,7 @@ dependency "database" {
     master_secret_arn         = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-mock-AbCdEf"
     master_secret_kms_key_arn = ""
   }
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan", "destroy"]
   mock_outputs_merge_strategy_with_state  = "shallow"
 }
 
