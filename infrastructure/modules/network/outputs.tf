@@ -28,6 +28,11 @@ output "database_subnet_ids" {
   value       = module.vpc.database_subnets
 }
 
+output "database_subnet_cidr_blocks" {
+  description = "CIDR blocks of the database subnets, e.g. for the chart's networkPolicy.databaseCidrs."
+  value       = module.vpc.database_subnets_cidr_blocks
+}
+
 output "database_subnet_group_name" {
   description = "Name of the RDS subnet group spanning the database subnets."
   value       = module.vpc.database_subnet_group_name
