@@ -96,6 +96,8 @@ export class Gateway {
         keepAliveTimeout: this.config.keepAliveTimeoutMs,
         headersTimeout: this.config.headersTimeoutMs,
         requestTimeout: this.config.requestTimeoutMs,
+        // How often the header and request timeouts are enforced (Node's default is 30 s).
+        connectionsCheckingInterval: Math.min(1_000, this.config.headersTimeoutMs),
       },
       (req, res) => {
         void this.handle(req, res);

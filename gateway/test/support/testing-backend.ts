@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { createServer, type Http2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { type Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import {
   Health,
@@ -89,9 +89,6 @@ export async function startTestingBackend(): Promise<TestingBackend> {
             ? HealthCheckResponse_ServingStatus.SERVING
             : HealthCheckResponse_ServingStatus.NOT_SERVING,
         });
-      },
-      async *watch() {
-        throw new ConnectError("not implemented", Code.Unimplemented);
       },
     });
   };
