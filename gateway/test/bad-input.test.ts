@@ -26,14 +26,22 @@ const viaFetch =
   (path: string, init: RequestInit = {}) =>
   async (gw: InProcessGateway): Promise<RawResponse> => {
     const res = await request(`${gw.url}${path}`, init);
-    return { status: res.status, headers: Object.fromEntries(res.headers), body: res.text };
+    const headers: Record<string, string> = {};
+    res.headers.forEach((value, key) => {
+      headers[key] = value;
+    });
+    return { status: res.status, headers, body: res.text };
   };
 
-const post = (body: string | Buffer, type = "application/json", extra: HeadersInit = {}) =>
+const post = (
+  body: string | Uint8Array,
+  type = "application/json",
+  extra: Record<string, string> = {},
+) =>
   viaFetch("/v1/greetings", {
     method: "POST",
     headers: { authorization: auth, "content-type": type, ...extra },
-    body,
+    body: body as BodyInit,
   });
 
 const raw = (text: string | Buffer) => (_gw: InProcessGateway, port: number) =>

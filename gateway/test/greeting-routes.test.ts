@@ -70,7 +70,7 @@ describe.skipIf(skipWithoutPostgres)("Greeting routes on PostgreSQL", () => {
 
   it("the same create without a token is 401 and writes nothing", async () => {
     const before = await greetingCount(pg);
-    for (const headers of [{}, { authorization: "Bearer not-the-token" }]) {
+    for (const headers of [{}, { authorization: "Bearer not-the-token" }] as HeadersInit[]) {
       const res = await request(`${gw.url}/v1/greetings`, {
         method: "POST",
         headers,
