@@ -34,6 +34,8 @@ while :; do
     echo "received: ${body:0:300}" >&2
     exit 1
   fi
-  echo "smoke-test: attempt $attempt got HTTP $status; retrying in ${interval}s"
+  detail=""
+  if [[ $status == 200 ]]; then detail=" with a different body"; fi
+  echo "smoke-test: attempt $attempt got HTTP $status$detail; retrying in ${interval}s"
   sleep "$interval"
 done
