@@ -424,6 +424,12 @@ describe("production values", () => {
       "cpu",
       "memory",
     ]);
+    // The backend sets no memory target: the default 0 must leave the metric out, not target 0 %.
+    const backendMetrics = find(manifests(), "HorizontalPodAutoscaler", "infinity-pool-backend")
+      .spec.metrics;
+    expect(backendMetrics.map((m: { resource: { name: string } }) => m.resource.name)).toEqual([
+      "cpu",
+    ]);
   });
 
   test("bind the backend to its IAM role through IRSA and wire the database settings", () => {
