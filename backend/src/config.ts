@@ -1,3 +1,4 @@
+import { accessSync, constants } from "node:fs";
 import { z } from "zod";
 
 // Where the database comes from, in order of precedence: DATABASE_URL, then DB_HOST with
@@ -71,7 +72,19 @@ const schema = z.object({
       message: "must be one of disable, require, verify-full",
     })
     .optional(),
-  DB_SSL_CA_FILE: nonEmpty.optional(),
+  DB_SSL_CA_FILE: nonEmpty
+    .refine(
+      (path) => {
+        try {
+          accessSync(path, constants.R_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: "must name a readable CA bundle file" },
+    )
+    .optional(),
   DB_POOL_MAX: integer(1, 1000).default(10),
   DB_CONNECT_TIMEOUT_MS: integer(100, 600_000).default(5_000),
   DB_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(5_000),

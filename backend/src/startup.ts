@@ -19,6 +19,7 @@ export function exitOnStartupError(
     const message = err instanceof Error ? err.message : String(err);
     line = `startup failed: ${code ? `${code} ` : ""}${message}`;
   }
-  process.stderr.write(`backend: ${line}\n`);
+  // Driver messages can span lines (a failed query and its parameters); keep it to one.
+  process.stderr.write(`backend: ${line.replace(/\s*\n\s*/g, " ")}\n`);
   process.exit(1);
 }

@@ -53,8 +53,10 @@ export interface PostgresServer {
   database: string;
   user: string;
   password: string;
-  /** Runs SQL as the superuser against the application database. */
-  query(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
+  /** Runs SQL as the superuser, against the application database unless another is named. */
+  query(sql: string, params?: unknown[], database?: string): Promise<pg.QueryResult>;
+  /** Connection settings of the superuser, for tests that need a session of their own. */
+  superuserConfig(): pg.ClientConfig;
   /** Creates another empty database owned by the application role and returns its URL. */
   createDatabase(name: string): Promise<string>;
   start(): Promise<void>;
@@ -146,8 +148,11 @@ export async function startPostgres(): Promise<PostgresServer> {
     database,
     user,
     password,
-    query: (sql, params) =>
-      withClient({ ...superConfig, database }, (client) => client.query(sql, params)),
+    superuserConfig: () => ({ ...superConfig, database }),
+    query: (sql, params, other) =>
+      withClient({ ...superConfig, database: other ?? database }, (client) =>
+        client.query(sql, params),
+      ),
     async createDatabase(name) {
       await withClient({ ...superConfig, database: "postgres" }, (client) =>
         client.query(`CREATE DATABASE ${name} OWNER ${user}`),
