@@ -5,7 +5,7 @@ import { observe } from "./interceptors.ts";
 import { createLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
 import { routes } from "./services.ts";
-import { onShutdownSignal } from "./shutdown.ts";
+import { atMost, onShutdownSignal } from "./shutdown.ts";
 import { exitOnStartupError } from "./startup.ts";
 
 try {
@@ -25,7 +25,8 @@ try {
   onShutdownSignal(log, async () => {
     health.shutdown();
     await server.close(config.shutdownTimeoutMs);
-    await database.close();
+    // A query still stuck after the drain would hold pool.end() until its statement timeout.
+    await atMost(1_000, database.close());
   });
 } catch (err) {
   exitOnStartupError(err, ConfigError);

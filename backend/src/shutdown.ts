@@ -24,3 +24,13 @@ export function onShutdownSignal(log: Logger, drain: () => Promise<void>): void 
   process.on("SIGTERM", handle);
   process.on("SIGINT", handle);
 }
+
+/** Waits for `work` at most `ms`; whatever it still holds is released when the process exits. */
+export async function atMost(ms: number, work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([work, expired]);
+  clearTimeout(timer);
+}
