@@ -94,7 +94,13 @@ for (const file of files) {
     const jobUses = job.get("uses", true);
     if (isScalar(jobUses) && !String(jobUses.value).startsWith("./")) {
       if (!pinned.test(String(jobUses.value))) {
-        report(file, lineOf(jobUses), 1, `reusable workflow not pinned: ${jobUses.value}`, "policy");
+        report(
+          file,
+          lineOf(jobUses),
+          1,
+          `reusable workflow not pinned: ${jobUses.value}`,
+          "policy",
+        );
       }
     }
     const jobShell = shellOf(job) ?? workflowShell ?? "bash";
@@ -107,7 +113,13 @@ for (const file of files) {
         const ref = String(uses.value);
         // 4. Remote actions: a moving branch could change what runs with our credentials.
         if (!ref.startsWith("./") && !ref.startsWith("docker://") && !pinned.test(ref)) {
-          report(file, lineOf(uses), 1, `action not pinned to a major tag or SHA: ${ref}`, "policy");
+          report(
+            file,
+            lineOf(uses),
+            1,
+            `action not pinned to a major tag or SHA: ${ref}`,
+            "policy",
+          );
         }
       }
       const run = step.get("run", true);
@@ -118,7 +130,8 @@ for (const file of files) {
       // with same-length words so ShellCheck's columns still point into the workflow.
       const script = String(run.value).replace(/\$\{\{[\s\S]*?\}\}/g, (m) => "_".repeat(m.length));
       // Block scalars (`run: |`) start on the line after the key.
-      const offset = lineOf(run) + (run.type === "BLOCK_LITERAL" || run.type === "BLOCK_FOLDED" ? 0 : -1);
+      const offset =
+        lineOf(run) + (run.type === "BLOCK_LITERAL" || run.type === "BLOCK_FOLDED" ? 0 : -1);
       const name = step.get("name") ?? step.get("id") ?? "step";
       checkShell(file, `#!/usr/bin/env bash\n${script}`, offset - 1, `run block "${name}": `);
     }

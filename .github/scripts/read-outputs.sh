@@ -12,7 +12,6 @@ if [[ ${1:-} == --allow-missing ]]; then
   shift
 fi
 live_dir=${1:-infrastructure/live/dev}
-out_file=${GITHUB_OUTPUT:-/dev/stdout}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -42,7 +41,11 @@ emit() {
       return 1
     fi
   fi
-  printf '%s=%s\n' "$1" "$value" >>"$out_file"
+  if [[ -n ${GITHUB_OUTPUT:-} ]]; then
+    printf '%s=%s\n' "$1" "$value" >>"$GITHUB_OUTPUT"
+  else
+    printf '%s=%s\n' "$1" "$value"
+  fi
 }
 
 cluster=$(unit_outputs cluster)
