@@ -20,12 +20,17 @@ import pg from "pg";
 const run = promisify(execFile);
 
 function findBinDir(): string | undefined {
-  const candidates = [process.env.POSTGRES_BIN_DIR];
+  // An explicit directory is the only one tried, so a missing server can be simulated too.
+  if (process.env.POSTGRES_BIN_DIR !== undefined) {
+    const dir = process.env.POSTGRES_BIN_DIR;
+    return existsSync(join(dir, "initdb")) ? dir : undefined;
+  }
+  const candidates: string[] = [];
   if (existsSync("/usr/lib/postgresql")) {
     const versions = readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a));
     for (const v of versions) candidates.push(`/usr/lib/postgresql/${v}/bin`);
   }
-  return candidates.find((dir) => dir !== undefined && existsSync(join(dir, "initdb")));
+  return candidates.find((dir) => existsSync(join(dir, "initdb")));
 }
 
 const binDir = findBinDir();
@@ -89,7 +94,12 @@ async function asOwner(cmd: string, args: string[]): Promise<void> {
   }
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+export interface PostgresOptions {
+  /** Serve TLS with this certificate and key (PEM), as Aurora does. */
+  tls?: { cert: string; key: string };
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   if (!binDir) throw new Error(postgresSkipReason);
   const dir = mkdtempSync(join(tmpdir(), "infinity-pool-pg-"));
   const dataDir = join(dir, "data");
@@ -112,6 +122,17 @@ export async function startPostgres(): Promise<PostgresServer> {
     "--no-sync",
   ]);
   await asOwner("mkdir", ["-p", socketDir]);
+  let tlsSettings = "";
+  if (options.tls) {
+    const certFile = join(dir, "server.crt");
+    const keyFile = join(dir, "server.key");
+    writeFileSync(certFile, options.tls.cert);
+    writeFileSync(keyFile, options.tls.key, { mode: 0o600 });
+    if (asRoot) {
+      for (const path of [certFile, keyFile]) chownSync(path, uidOf("postgres"), gidOf("postgres"));
+    }
+    tlsSettings = ` -c ssl=on -c ssl_cert_file=${certFile} -c ssl_key_file=${keyFile}`;
+  }
   const port = await freePort();
   const host = "127.0.0.1";
   const pgCtl = async (action: "start" | "stop") => {
@@ -123,7 +144,7 @@ export async function startPostgres(): Promise<PostgresServer> {
             "-l",
             join(dataDir, "server.log"),
             "-o",
-            `-p ${port} -k ${socketDir} -h ${host} -c fsync=off -c max_connections=200`,
+            `-p ${port} -k ${socketDir} -h ${host} -c fsync=off -c max_connections=200${tlsSettings}`,
             "-w",
             "start",
           ]
