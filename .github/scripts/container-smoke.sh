@@ -90,7 +90,11 @@ for name in "$backend_name" "$gateway_name"; do
   pid1=$("$engine" exec "$name" cat /proc/1/cmdline | tr '\0' ' ')
   [[ $pid1 == node\ * ]] || fail "$name: PID 1 is '$pid1', expected node"
   echo "$name: PID 1 is '$pid1' as uid $("$engine" exec "$name" id -u)"
+  if "$engine" exec "$name" touch /home/node/write-probe 2>/dev/null; then
+    fail "$name could write to its home directory: the root filesystem is not read-only"
+  fi
 done
+echo "root filesystems are read-only (uid 1000 cannot write even its own home directory); the backend keeps PGlite in /tmp"
 
 # /readyz turns 200 only once the gateway reaches the backend, so it also waits for the backend.
 ready=0
