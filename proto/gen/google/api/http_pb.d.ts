@@ -47,7 +47,7 @@ export declare type HttpJson = {
  * Describes the message google.api.Http.
  * Use `create(HttpSchema)` to create a new message.
  */
-export declare const HttpSchema: GenMessage<Http, { jsonType: HttpJson }>;
+export declare const HttpSchema: GenMessage<Http, {jsonType: HttpJson}>;
 
 /**
  * @generated from message google.api.HttpRule
@@ -61,50 +61,43 @@ export declare type HttpRule = Message<"google.api.HttpRule"> & {
   /**
    * @generated from oneof google.api.HttpRule.pattern
    */
-  pattern:
-    | {
-        /**
-         * @generated from field: string get = 2;
-         */
-        value: string;
-        case: "get";
-      }
-    | {
-        /**
-         * @generated from field: string put = 3;
-         */
-        value: string;
-        case: "put";
-      }
-    | {
-        /**
-         * @generated from field: string post = 4;
-         */
-        value: string;
-        case: "post";
-      }
-    | {
-        /**
-         * @generated from field: string delete = 5;
-         */
-        value: string;
-        case: "delete";
-      }
-    | {
-        /**
-         * @generated from field: string patch = 6;
-         */
-        value: string;
-        case: "patch";
-      }
-    | {
-        /**
-         * @generated from field: google.api.CustomHttpPattern custom = 8;
-         */
-        value: CustomHttpPattern;
-        case: "custom";
-      }
-    | { case: undefined; value?: undefined };
+  pattern: {
+    /**
+     * @generated from field: string get = 2;
+     */
+    value: string;
+    case: "get";
+  } | {
+    /**
+     * @generated from field: string put = 3;
+     */
+    value: string;
+    case: "put";
+  } | {
+    /**
+     * @generated from field: string post = 4;
+     */
+    value: string;
+    case: "post";
+  } | {
+    /**
+     * @generated from field: string delete = 5;
+     */
+    value: string;
+    case: "delete";
+  } | {
+    /**
+     * @generated from field: string patch = 6;
+     */
+    value: string;
+    case: "patch";
+  } | {
+    /**
+     * @generated from field: google.api.CustomHttpPattern custom = 8;
+     */
+    value: CustomHttpPattern;
+    case: "custom";
+  } | { case: undefined; value?: undefined };
 
   /**
    * @generated from field: string body = 7;
@@ -181,7 +174,7 @@ export declare type HttpRuleJson = {
  * Describes the message google.api.HttpRule.
  * Use `create(HttpRuleSchema)` to create a new message.
  */
-export declare const HttpRuleSchema: GenMessage<HttpRule, { jsonType: HttpRuleJson }>;
+export declare const HttpRuleSchema: GenMessage<HttpRule, {jsonType: HttpRuleJson}>;
 
 /**
  * @generated from message google.api.CustomHttpPattern
@@ -217,7 +210,5 @@ export declare type CustomHttpPatternJson = {
  * Describes the message google.api.CustomHttpPattern.
  * Use `create(CustomHttpPatternSchema)` to create a new message.
  */
-export declare const CustomHttpPatternSchema: GenMessage<
-  CustomHttpPattern,
-  { jsonType: CustomHttpPatternJson }
->;
+export declare const CustomHttpPatternSchema: GenMessage<CustomHttpPattern, {jsonType: CustomHttpPatternJson}>;
+

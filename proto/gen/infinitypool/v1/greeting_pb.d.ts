@@ -63,26 +63,25 @@ export declare type GreetingJson = {
  * Describes the message infinitypool.v1.Greeting.
  * Use `create(GreetingSchema)` to create a new message.
  */
-export declare const GreetingSchema: GenMessage<Greeting, { jsonType: GreetingJson }>;
+export declare const GreetingSchema: GenMessage<Greeting, {jsonType: GreetingJson}>;
 
 /**
  * @generated from message infinitypool.v1.SayHelloRequest
  */
-export declare type SayHelloRequest = Message<"infinitypool.v1.SayHelloRequest"> & {};
+export declare type SayHelloRequest = Message<"infinitypool.v1.SayHelloRequest"> & {
+};
 
 /**
  * @generated from message infinitypool.v1.SayHelloRequest
  */
-export declare type SayHelloRequestJson = {};
+export declare type SayHelloRequestJson = {
+};
 
 /**
  * Describes the message infinitypool.v1.SayHelloRequest.
  * Use `create(SayHelloRequestSchema)` to create a new message.
  */
-export declare const SayHelloRequestSchema: GenMessage<
-  SayHelloRequest,
-  { jsonType: SayHelloRequestJson }
->;
+export declare const SayHelloRequestSchema: GenMessage<SayHelloRequest, {jsonType: SayHelloRequestJson}>;
 
 /**
  * @generated from message infinitypool.v1.SayHelloResponse
@@ -118,10 +117,7 @@ export declare type SayHelloResponseJson = {
  * Describes the message infinitypool.v1.SayHelloResponse.
  * Use `create(SayHelloResponseSchema)` to create a new message.
  */
-export declare const SayHelloResponseSchema: GenMessage<
-  SayHelloResponse,
-  { jsonType: SayHelloResponseJson }
->;
+export declare const SayHelloResponseSchema: GenMessage<SayHelloResponse, {jsonType: SayHelloResponseJson}>;
 
 /**
  * @generated from message infinitypool.v1.HelloData
@@ -147,7 +143,7 @@ export declare type HelloDataJson = {
  * Describes the message infinitypool.v1.HelloData.
  * Use `create(HelloDataSchema)` to create a new message.
  */
-export declare const HelloDataSchema: GenMessage<HelloData, { jsonType: HelloDataJson }>;
+export declare const HelloDataSchema: GenMessage<HelloData, {jsonType: HelloDataJson}>;
 
 /**
  * @generated from message infinitypool.v1.ListGreetingsRequest
@@ -193,10 +189,7 @@ export declare type ListGreetingsRequestJson = {
  * Describes the message infinitypool.v1.ListGreetingsRequest.
  * Use `create(ListGreetingsRequestSchema)` to create a new message.
  */
-export declare const ListGreetingsRequestSchema: GenMessage<
-  ListGreetingsRequest,
-  { jsonType: ListGreetingsRequestJson }
->;
+export declare const ListGreetingsRequestSchema: GenMessage<ListGreetingsRequest, {jsonType: ListGreetingsRequestJson}>;
 
 /**
  * @generated from message infinitypool.v1.ListGreetingsResponse
@@ -236,10 +229,7 @@ export declare type ListGreetingsResponseJson = {
  * Describes the message infinitypool.v1.ListGreetingsResponse.
  * Use `create(ListGreetingsResponseSchema)` to create a new message.
  */
-export declare const ListGreetingsResponseSchema: GenMessage<
-  ListGreetingsResponse,
-  { jsonType: ListGreetingsResponseJson }
->;
+export declare const ListGreetingsResponseSchema: GenMessage<ListGreetingsResponse, {jsonType: ListGreetingsResponseJson}>;
 
 /**
  * @generated from message infinitypool.v1.GetGreetingRequest
@@ -265,10 +255,7 @@ export declare type GetGreetingRequestJson = {
  * Describes the message infinitypool.v1.GetGreetingRequest.
  * Use `create(GetGreetingRequestSchema)` to create a new message.
  */
-export declare const GetGreetingRequestSchema: GenMessage<
-  GetGreetingRequest,
-  { jsonType: GetGreetingRequestJson }
->;
+export declare const GetGreetingRequestSchema: GenMessage<GetGreetingRequest, {jsonType: GetGreetingRequestJson}>;
 
 /**
  * @generated from message infinitypool.v1.GetGreetingResponse
@@ -294,10 +281,7 @@ export declare type GetGreetingResponseJson = {
  * Describes the message infinitypool.v1.GetGreetingResponse.
  * Use `create(GetGreetingResponseSchema)` to create a new message.
  */
-export declare const GetGreetingResponseSchema: GenMessage<
-  GetGreetingResponse,
-  { jsonType: GetGreetingResponseJson }
->;
+export declare const GetGreetingResponseSchema: GenMessage<GetGreetingResponse, {jsonType: GetGreetingResponseJson}>;
 
 /**
  * @generated from message infinitypool.v1.CreateGreetingRequest
@@ -339,10 +323,7 @@ export declare type CreateGreetingRequestJson = {
  * Describes the message infinitypool.v1.CreateGreetingRequest.
  * Use `create(CreateGreetingRequestSchema)` to create a new message.
  */
-export declare const CreateGreetingRequestSchema: GenMessage<
-  CreateGreetingRequest,
-  { jsonType: CreateGreetingRequestJson }
->;
+export declare const CreateGreetingRequestSchema: GenMessage<CreateGreetingRequest, {jsonType: CreateGreetingRequestJson}>;
 
 /**
  * @generated from message infinitypool.v1.CreateGreetingResponse
@@ -368,10 +349,7 @@ export declare type CreateGreetingResponseJson = {
  * Describes the message infinitypool.v1.CreateGreetingResponse.
  * Use `create(CreateGreetingResponseSchema)` to create a new message.
  */
-export declare const CreateGreetingResponseSchema: GenMessage<
-  CreateGreetingResponse,
-  { jsonType: CreateGreetingResponseJson }
->;
+export declare const CreateGreetingResponseSchema: GenMessage<CreateGreetingResponse, {jsonType: CreateGreetingResponseJson}>;
 
 /**
  * GreetingService serves the greetings stored in PostgreSQL.
@@ -391,7 +369,7 @@ export declare const GreetingService: GenService<{
     methodKind: "unary";
     input: typeof SayHelloRequestSchema;
     output: typeof SayHelloResponseSchema;
-  };
+  },
   /**
    * ListGreetings pages through all greetings, oldest first.
    *
@@ -401,7 +379,7 @@ export declare const GreetingService: GenService<{
     methodKind: "unary";
     input: typeof ListGreetingsRequestSchema;
     output: typeof ListGreetingsResponseSchema;
-  };
+  },
   /**
    * GetGreeting returns one greeting by id, or NOT_FOUND.
    *
@@ -411,7 +389,7 @@ export declare const GreetingService: GenService<{
     methodKind: "unary";
     input: typeof GetGreetingRequestSchema;
     output: typeof GetGreetingResponseSchema;
-  };
+  },
   /**
    * CreateGreeting stores a new greeting. Retrying with the same request_id returns the greeting
    * created by the first attempt instead of storing a duplicate.
@@ -422,5 +400,6 @@ export declare const GreetingService: GenService<{
     methodKind: "unary";
     input: typeof CreateGreetingRequestSchema;
     output: typeof CreateGreetingResponseSchema;
-  };
+  },
 }>;
+

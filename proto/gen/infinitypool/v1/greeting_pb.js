@@ -9,81 +9,77 @@ import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 /**
  * Describes the file infinitypool/v1/greeting.proto.
  */
-export const file_infinitypool_v1_greeting =
-  /*@__PURE__*/
-  fileDesc(
-    "Ch5pbmZpbml0eXBvb2wvdjEvZ3JlZXRpbmcucHJvdG8SD2luZmluaXR5cG9vbC52MSJVCghHcmVldGluZxIKCgJpZBgBIAEoAxIMCgR0ZXh0GAIgASgJEi8KC2NyZWF0ZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIRCg9TYXlIZWxsb1JlcXVlc3QiTQoQU2F5SGVsbG9SZXNwb25zZRIoCgRkYXRhGAEgASgLMhouaW5maW5pdHlwb29sLnYxLkhlbGxvRGF0YRIPCgdtZXNzYWdlGAIgASgJIh0KCUhlbGxvRGF0YRIQCghncmVldGluZxgBIAEoCSI9ChRMaXN0R3JlZXRpbmdzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJeChVMaXN0R3JlZXRpbmdzUmVzcG9uc2USLAoJZ3JlZXRpbmdzGAEgAygLMhkuaW5maW5pdHlwb29sLnYxLkdyZWV0aW5nEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIgChJHZXRHcmVldGluZ1JlcXVlc3QSCgoCaWQYASABKAMiQgoTR2V0R3JlZXRpbmdSZXNwb25zZRIrCghncmVldGluZxgBIAEoCzIZLmluZmluaXR5cG9vbC52MS5HcmVldGluZyI5ChVDcmVhdGVHcmVldGluZ1JlcXVlc3QSDAoEdGV4dBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJIkUKFkNyZWF0ZUdyZWV0aW5nUmVzcG9uc2USKwoIZ3JlZXRpbmcYASABKAsyGS5pbmZpbml0eXBvb2wudjEuR3JlZXRpbmcy/AMKD0dyZWV0aW5nU2VydmljZRJqCghTYXlIZWxsbxIgLmluZmluaXR5cG9vbC52MS5TYXlIZWxsb1JlcXVlc3QaIS5pbmZpbml0eXBvb2wudjEuU2F5SGVsbG9SZXNwb25zZSIZgtPkkwITWg4SDC92MS9ncmVldGluZxIBLxJ1Cg1MaXN0R3JlZXRpbmdzEiUuaW5maW5pdHlwb29sLnYxLkxpc3RHcmVldGluZ3NSZXF1ZXN0GiYuaW5maW5pdHlwb29sLnYxLkxpc3RHcmVldGluZ3NSZXNwb25zZSIVgtPkkwIPEg0vdjEvZ3JlZXRpbmdzEn4KC0dldEdyZWV0aW5nEiMuaW5maW5pdHlwb29sLnYxLkdldEdyZWV0aW5nUmVxdWVzdBokLmluZmluaXR5cG9vbC52MS5HZXRHcmVldGluZ1Jlc3BvbnNlIiSC0+STAh5iCGdyZWV0aW5nEhIvdjEvZ3JlZXRpbmdzL3tpZH0ShQEKDkNyZWF0ZUdyZWV0aW5nEiYuaW5maW5pdHlwb29sLnYxLkNyZWF0ZUdyZWV0aW5nUmVxdWVzdBonLmluZmluaXR5cG9vbC52MS5DcmVhdGVHcmVldGluZ1Jlc3BvbnNlIiKC0+STAhw6ASpiCGdyZWV0aW5nIg0vdjEvZ3JlZXRpbmdzYgZwcm90bzM",
-    [file_google_api_annotations, file_google_protobuf_timestamp],
-  );
+export const file_infinitypool_v1_greeting = /*@__PURE__*/
+  fileDesc("Ch5pbmZpbml0eXBvb2wvdjEvZ3JlZXRpbmcucHJvdG8SD2luZmluaXR5cG9vbC52MSJVCghHcmVldGluZxIKCgJpZBgBIAEoAxIMCgR0ZXh0GAIgASgJEi8KC2NyZWF0ZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIRCg9TYXlIZWxsb1JlcXVlc3QiTQoQU2F5SGVsbG9SZXNwb25zZRIoCgRkYXRhGAEgASgLMhouaW5maW5pdHlwb29sLnYxLkhlbGxvRGF0YRIPCgdtZXNzYWdlGAIgASgJIh0KCUhlbGxvRGF0YRIQCghncmVldGluZxgBIAEoCSI9ChRMaXN0R3JlZXRpbmdzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJeChVMaXN0R3JlZXRpbmdzUmVzcG9uc2USLAoJZ3JlZXRpbmdzGAEgAygLMhkuaW5maW5pdHlwb29sLnYxLkdyZWV0aW5nEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIgChJHZXRHcmVldGluZ1JlcXVlc3QSCgoCaWQYASABKAMiQgoTR2V0R3JlZXRpbmdSZXNwb25zZRIrCghncmVldGluZxgBIAEoCzIZLmluZmluaXR5cG9vbC52MS5HcmVldGluZyI5ChVDcmVhdGVHcmVldGluZ1JlcXVlc3QSDAoEdGV4dBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJIkUKFkNyZWF0ZUdyZWV0aW5nUmVzcG9uc2USKwoIZ3JlZXRpbmcYASABKAsyGS5pbmZpbml0eXBvb2wudjEuR3JlZXRpbmcy/AMKD0dyZWV0aW5nU2VydmljZRJqCghTYXlIZWxsbxIgLmluZmluaXR5cG9vbC52MS5TYXlIZWxsb1JlcXVlc3QaIS5pbmZpbml0eXBvb2wudjEuU2F5SGVsbG9SZXNwb25zZSIZgtPkkwITWg4SDC92MS9ncmVldGluZxIBLxJ1Cg1MaXN0R3JlZXRpbmdzEiUuaW5maW5pdHlwb29sLnYxLkxpc3RHcmVldGluZ3NSZXF1ZXN0GiYuaW5maW5pdHlwb29sLnYxLkxpc3RHcmVldGluZ3NSZXNwb25zZSIVgtPkkwIPEg0vdjEvZ3JlZXRpbmdzEn4KC0dldEdyZWV0aW5nEiMuaW5maW5pdHlwb29sLnYxLkdldEdyZWV0aW5nUmVxdWVzdBokLmluZmluaXR5cG9vbC52MS5HZXRHcmVldGluZ1Jlc3BvbnNlIiSC0+STAh5iCGdyZWV0aW5nEhIvdjEvZ3JlZXRpbmdzL3tpZH0ShQEKDkNyZWF0ZUdyZWV0aW5nEiYuaW5maW5pdHlwb29sLnYxLkNyZWF0ZUdyZWV0aW5nUmVxdWVzdBonLmluZmluaXR5cG9vbC52MS5DcmVhdGVHcmVldGluZ1Jlc3BvbnNlIiKC0+STAhw6ASpiCGdyZWV0aW5nIg0vdjEvZ3JlZXRpbmdzYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp]);
 
 /**
  * Describes the message infinitypool.v1.Greeting.
  * Use `create(GreetingSchema)` to create a new message.
  */
-export const GreetingSchema = /*@__PURE__*/ messageDesc(file_infinitypool_v1_greeting, 0);
+export const GreetingSchema = /*@__PURE__*/
+  messageDesc(file_infinitypool_v1_greeting, 0);
 
 /**
  * Describes the message infinitypool.v1.SayHelloRequest.
  * Use `create(SayHelloRequestSchema)` to create a new message.
  */
-export const SayHelloRequestSchema = /*@__PURE__*/ messageDesc(file_infinitypool_v1_greeting, 1);
+export const SayHelloRequestSchema = /*@__PURE__*/
+  messageDesc(file_infinitypool_v1_greeting, 1);
 
 /**
  * Describes the message infinitypool.v1.SayHelloResponse.
  * Use `create(SayHelloResponseSchema)` to create a new message.
  */
-export const SayHelloResponseSchema = /*@__PURE__*/ messageDesc(file_infinitypool_v1_greeting, 2);
+export const SayHelloResponseSchema = /*@__PURE__*/
+  messageDesc(file_infinitypool_v1_greeting, 2);
 
 /**
  * Describes the message infinitypool.v1.HelloData.
  * Use `create(HelloDataSchema)` to create a new message.
  */
-export const HelloDataSchema = /*@__PURE__*/ messageDesc(file_infinitypool_v1_greeting, 3);
+export const HelloDataSchema = /*@__PURE__*/
+  messageDesc(file_infinitypool_v1_greeting, 3);
 
 /**
  * Describes the message infinitypool.v1.ListGreetingsRequest.
  * Use `create(ListGreetingsRequestSchema)` to create a new message.
  */
-export const ListGreetingsRequestSchema =
-  /*@__PURE__*/
+export const ListGreetingsRequestSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_v1_greeting, 4);
 
 /**
  * Describes the message infinitypool.v1.ListGreetingsResponse.
  * Use `create(ListGreetingsResponseSchema)` to create a new message.
  */
-export const ListGreetingsResponseSchema =
-  /*@__PURE__*/
+export const ListGreetingsResponseSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_v1_greeting, 5);
 
 /**
  * Describes the message infinitypool.v1.GetGreetingRequest.
  * Use `create(GetGreetingRequestSchema)` to create a new message.
  */
-export const GetGreetingRequestSchema = /*@__PURE__*/ messageDesc(file_infinitypool_v1_greeting, 6);
+export const GetGreetingRequestSchema = /*@__PURE__*/
+  messageDesc(file_infinitypool_v1_greeting, 6);
 
 /**
  * Describes the message infinitypool.v1.GetGreetingResponse.
  * Use `create(GetGreetingResponseSchema)` to create a new message.
  */
-export const GetGreetingResponseSchema =
-  /*@__PURE__*/
+export const GetGreetingResponseSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_v1_greeting, 7);
 
 /**
  * Describes the message infinitypool.v1.CreateGreetingRequest.
  * Use `create(CreateGreetingRequestSchema)` to create a new message.
  */
-export const CreateGreetingRequestSchema =
-  /*@__PURE__*/
+export const CreateGreetingRequestSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_v1_greeting, 8);
 
 /**
  * Describes the message infinitypool.v1.CreateGreetingResponse.
  * Use `create(CreateGreetingResponseSchema)` to create a new message.
  */
-export const CreateGreetingResponseSchema =
-  /*@__PURE__*/
+export const CreateGreetingResponseSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_v1_greeting, 9);
 
 /**
@@ -94,4 +90,6 @@ export const CreateGreetingResponseSchema =
  *
  * @generated from service infinitypool.v1.GreetingService
  */
-export const GreetingService = /*@__PURE__*/ serviceDesc(file_infinitypool_v1_greeting, 0);
+export const GreetingService = /*@__PURE__*/
+  serviceDesc(file_infinitypool_v1_greeting, 0);
+

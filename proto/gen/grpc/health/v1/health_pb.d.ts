@@ -36,10 +36,7 @@ export declare type HealthCheckRequestJson = {
  * Describes the message grpc.health.v1.HealthCheckRequest.
  * Use `create(HealthCheckRequestSchema)` to create a new message.
  */
-export declare const HealthCheckRequestSchema: GenMessage<
-  HealthCheckRequest,
-  { jsonType: HealthCheckRequestJson }
->;
+export declare const HealthCheckRequestSchema: GenMessage<HealthCheckRequest, {jsonType: HealthCheckRequestJson}>;
 
 /**
  * @generated from message grpc.health.v1.HealthCheckResponse
@@ -65,10 +62,7 @@ export declare type HealthCheckResponseJson = {
  * Describes the message grpc.health.v1.HealthCheckResponse.
  * Use `create(HealthCheckResponseSchema)` to create a new message.
  */
-export declare const HealthCheckResponseSchema: GenMessage<
-  HealthCheckResponse,
-  { jsonType: HealthCheckResponseJson }
->;
+export declare const HealthCheckResponseSchema: GenMessage<HealthCheckResponse, {jsonType: HealthCheckResponseJson}>;
 
 /**
  * @generated from enum grpc.health.v1.HealthCheckResponse.ServingStatus
@@ -98,19 +92,12 @@ export enum HealthCheckResponse_ServingStatus {
 /**
  * @generated from enum grpc.health.v1.HealthCheckResponse.ServingStatus
  */
-export declare type HealthCheckResponse_ServingStatusJson =
-  | "UNKNOWN"
-  | "SERVING"
-  | "NOT_SERVING"
-  | "SERVICE_UNKNOWN";
+export declare type HealthCheckResponse_ServingStatusJson = "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
 
 /**
  * Describes the enum grpc.health.v1.HealthCheckResponse.ServingStatus.
  */
-export declare const HealthCheckResponse_ServingStatusSchema: GenEnum<
-  HealthCheckResponse_ServingStatus,
-  HealthCheckResponse_ServingStatusJson
->;
+export declare const HealthCheckResponse_ServingStatusSchema: GenEnum<HealthCheckResponse_ServingStatus, HealthCheckResponse_ServingStatusJson>;
 
 /**
  * @generated from service grpc.health.v1.Health
@@ -123,7 +110,7 @@ export declare const Health: GenService<{
     methodKind: "unary";
     input: typeof HealthCheckRequestSchema;
     output: typeof HealthCheckResponseSchema;
-  };
+  },
   /**
    * @generated from rpc grpc.health.v1.Health.Watch
    */
@@ -131,5 +118,6 @@ export declare const Health: GenService<{
     methodKind: "server_streaming";
     input: typeof HealthCheckRequestSchema;
     output: typeof HealthCheckResponseSchema;
-  };
+  },
 }>;
+

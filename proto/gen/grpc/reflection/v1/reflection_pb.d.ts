@@ -16,54 +16,47 @@ export declare const file_grpc_reflection_v1_reflection: GenFile;
 /**
  * @generated from message grpc.reflection.v1.ServerReflectionRequest
  */
-export declare type ServerReflectionRequest =
-  Message<"grpc.reflection.v1.ServerReflectionRequest"> & {
-    /**
-     * @generated from field: string host = 1;
-     */
-    host: string;
+export declare type ServerReflectionRequest = Message<"grpc.reflection.v1.ServerReflectionRequest"> & {
+  /**
+   * @generated from field: string host = 1;
+   */
+  host: string;
 
+  /**
+   * @generated from oneof grpc.reflection.v1.ServerReflectionRequest.message_request
+   */
+  messageRequest: {
     /**
-     * @generated from oneof grpc.reflection.v1.ServerReflectionRequest.message_request
+     * @generated from field: string file_by_filename = 3;
      */
-    messageRequest:
-      | {
-          /**
-           * @generated from field: string file_by_filename = 3;
-           */
-          value: string;
-          case: "fileByFilename";
-        }
-      | {
-          /**
-           * @generated from field: string file_containing_symbol = 4;
-           */
-          value: string;
-          case: "fileContainingSymbol";
-        }
-      | {
-          /**
-           * @generated from field: grpc.reflection.v1.ExtensionRequest file_containing_extension = 5;
-           */
-          value: ExtensionRequest;
-          case: "fileContainingExtension";
-        }
-      | {
-          /**
-           * @generated from field: string all_extension_numbers_of_type = 6;
-           */
-          value: string;
-          case: "allExtensionNumbersOfType";
-        }
-      | {
-          /**
-           * @generated from field: string list_services = 7;
-           */
-          value: string;
-          case: "listServices";
-        }
-      | { case: undefined; value?: undefined };
-  };
+    value: string;
+    case: "fileByFilename";
+  } | {
+    /**
+     * @generated from field: string file_containing_symbol = 4;
+     */
+    value: string;
+    case: "fileContainingSymbol";
+  } | {
+    /**
+     * @generated from field: grpc.reflection.v1.ExtensionRequest file_containing_extension = 5;
+     */
+    value: ExtensionRequest;
+    case: "fileContainingExtension";
+  } | {
+    /**
+     * @generated from field: string all_extension_numbers_of_type = 6;
+     */
+    value: string;
+    case: "allExtensionNumbersOfType";
+  } | {
+    /**
+     * @generated from field: string list_services = 7;
+     */
+    value: string;
+    case: "listServices";
+  } | { case: undefined; value?: undefined };
+};
 
 /**
  * @generated from message grpc.reflection.v1.ServerReflectionRequest
@@ -104,10 +97,7 @@ export declare type ServerReflectionRequestJson = {
  * Describes the message grpc.reflection.v1.ServerReflectionRequest.
  * Use `create(ServerReflectionRequestSchema)` to create a new message.
  */
-export declare const ServerReflectionRequestSchema: GenMessage<
-  ServerReflectionRequest,
-  { jsonType: ServerReflectionRequestJson }
->;
+export declare const ServerReflectionRequestSchema: GenMessage<ServerReflectionRequest, {jsonType: ServerReflectionRequestJson}>;
 
 /**
  * @generated from message grpc.reflection.v1.ExtensionRequest
@@ -143,60 +133,51 @@ export declare type ExtensionRequestJson = {
  * Describes the message grpc.reflection.v1.ExtensionRequest.
  * Use `create(ExtensionRequestSchema)` to create a new message.
  */
-export declare const ExtensionRequestSchema: GenMessage<
-  ExtensionRequest,
-  { jsonType: ExtensionRequestJson }
->;
+export declare const ExtensionRequestSchema: GenMessage<ExtensionRequest, {jsonType: ExtensionRequestJson}>;
 
 /**
  * @generated from message grpc.reflection.v1.ServerReflectionResponse
  */
-export declare type ServerReflectionResponse =
-  Message<"grpc.reflection.v1.ServerReflectionResponse"> & {
-    /**
-     * @generated from field: string valid_host = 1;
-     */
-    validHost: string;
+export declare type ServerReflectionResponse = Message<"grpc.reflection.v1.ServerReflectionResponse"> & {
+  /**
+   * @generated from field: string valid_host = 1;
+   */
+  validHost: string;
 
-    /**
-     * @generated from field: grpc.reflection.v1.ServerReflectionRequest original_request = 2;
-     */
-    originalRequest?: ServerReflectionRequest | undefined;
+  /**
+   * @generated from field: grpc.reflection.v1.ServerReflectionRequest original_request = 2;
+   */
+  originalRequest?: ServerReflectionRequest | undefined;
 
+  /**
+   * @generated from oneof grpc.reflection.v1.ServerReflectionResponse.message_response
+   */
+  messageResponse: {
     /**
-     * @generated from oneof grpc.reflection.v1.ServerReflectionResponse.message_response
+     * @generated from field: grpc.reflection.v1.FileDescriptorResponse file_descriptor_response = 4;
      */
-    messageResponse:
-      | {
-          /**
-           * @generated from field: grpc.reflection.v1.FileDescriptorResponse file_descriptor_response = 4;
-           */
-          value: FileDescriptorResponse;
-          case: "fileDescriptorResponse";
-        }
-      | {
-          /**
-           * @generated from field: grpc.reflection.v1.ExtensionNumberResponse all_extension_numbers_response = 5;
-           */
-          value: ExtensionNumberResponse;
-          case: "allExtensionNumbersResponse";
-        }
-      | {
-          /**
-           * @generated from field: grpc.reflection.v1.ListServiceResponse list_services_response = 6;
-           */
-          value: ListServiceResponse;
-          case: "listServicesResponse";
-        }
-      | {
-          /**
-           * @generated from field: grpc.reflection.v1.ErrorResponse error_response = 7;
-           */
-          value: ErrorResponse;
-          case: "errorResponse";
-        }
-      | { case: undefined; value?: undefined };
-  };
+    value: FileDescriptorResponse;
+    case: "fileDescriptorResponse";
+  } | {
+    /**
+     * @generated from field: grpc.reflection.v1.ExtensionNumberResponse all_extension_numbers_response = 5;
+     */
+    value: ExtensionNumberResponse;
+    case: "allExtensionNumbersResponse";
+  } | {
+    /**
+     * @generated from field: grpc.reflection.v1.ListServiceResponse list_services_response = 6;
+     */
+    value: ListServiceResponse;
+    case: "listServicesResponse";
+  } | {
+    /**
+     * @generated from field: grpc.reflection.v1.ErrorResponse error_response = 7;
+     */
+    value: ErrorResponse;
+    case: "errorResponse";
+  } | { case: undefined; value?: undefined };
+};
 
 /**
  * @generated from message grpc.reflection.v1.ServerReflectionResponse
@@ -237,21 +218,17 @@ export declare type ServerReflectionResponseJson = {
  * Describes the message grpc.reflection.v1.ServerReflectionResponse.
  * Use `create(ServerReflectionResponseSchema)` to create a new message.
  */
-export declare const ServerReflectionResponseSchema: GenMessage<
-  ServerReflectionResponse,
-  { jsonType: ServerReflectionResponseJson }
->;
+export declare const ServerReflectionResponseSchema: GenMessage<ServerReflectionResponse, {jsonType: ServerReflectionResponseJson}>;
 
 /**
  * @generated from message grpc.reflection.v1.FileDescriptorResponse
  */
-export declare type FileDescriptorResponse =
-  Message<"grpc.reflection.v1.FileDescriptorResponse"> & {
-    /**
-     * @generated from field: repeated bytes file_descriptor_proto = 1;
-     */
-    fileDescriptorProto: Uint8Array[];
-  };
+export declare type FileDescriptorResponse = Message<"grpc.reflection.v1.FileDescriptorResponse"> & {
+  /**
+   * @generated from field: repeated bytes file_descriptor_proto = 1;
+   */
+  fileDescriptorProto: Uint8Array[];
+};
 
 /**
  * @generated from message grpc.reflection.v1.FileDescriptorResponse
@@ -267,26 +244,22 @@ export declare type FileDescriptorResponseJson = {
  * Describes the message grpc.reflection.v1.FileDescriptorResponse.
  * Use `create(FileDescriptorResponseSchema)` to create a new message.
  */
-export declare const FileDescriptorResponseSchema: GenMessage<
-  FileDescriptorResponse,
-  { jsonType: FileDescriptorResponseJson }
->;
+export declare const FileDescriptorResponseSchema: GenMessage<FileDescriptorResponse, {jsonType: FileDescriptorResponseJson}>;
 
 /**
  * @generated from message grpc.reflection.v1.ExtensionNumberResponse
  */
-export declare type ExtensionNumberResponse =
-  Message<"grpc.reflection.v1.ExtensionNumberResponse"> & {
-    /**
-     * @generated from field: string base_type_name = 1;
-     */
-    baseTypeName: string;
+export declare type ExtensionNumberResponse = Message<"grpc.reflection.v1.ExtensionNumberResponse"> & {
+  /**
+   * @generated from field: string base_type_name = 1;
+   */
+  baseTypeName: string;
 
-    /**
-     * @generated from field: repeated int32 extension_number = 2;
-     */
-    extensionNumber: number[];
-  };
+  /**
+   * @generated from field: repeated int32 extension_number = 2;
+   */
+  extensionNumber: number[];
+};
 
 /**
  * @generated from message grpc.reflection.v1.ExtensionNumberResponse
@@ -307,10 +280,7 @@ export declare type ExtensionNumberResponseJson = {
  * Describes the message grpc.reflection.v1.ExtensionNumberResponse.
  * Use `create(ExtensionNumberResponseSchema)` to create a new message.
  */
-export declare const ExtensionNumberResponseSchema: GenMessage<
-  ExtensionNumberResponse,
-  { jsonType: ExtensionNumberResponseJson }
->;
+export declare const ExtensionNumberResponseSchema: GenMessage<ExtensionNumberResponse, {jsonType: ExtensionNumberResponseJson}>;
 
 /**
  * @generated from message grpc.reflection.v1.ListServiceResponse
@@ -336,10 +306,7 @@ export declare type ListServiceResponseJson = {
  * Describes the message grpc.reflection.v1.ListServiceResponse.
  * Use `create(ListServiceResponseSchema)` to create a new message.
  */
-export declare const ListServiceResponseSchema: GenMessage<
-  ListServiceResponse,
-  { jsonType: ListServiceResponseJson }
->;
+export declare const ListServiceResponseSchema: GenMessage<ListServiceResponse, {jsonType: ListServiceResponseJson}>;
 
 /**
  * @generated from message grpc.reflection.v1.ServiceResponse
@@ -365,10 +332,7 @@ export declare type ServiceResponseJson = {
  * Describes the message grpc.reflection.v1.ServiceResponse.
  * Use `create(ServiceResponseSchema)` to create a new message.
  */
-export declare const ServiceResponseSchema: GenMessage<
-  ServiceResponse,
-  { jsonType: ServiceResponseJson }
->;
+export declare const ServiceResponseSchema: GenMessage<ServiceResponse, {jsonType: ServiceResponseJson}>;
 
 /**
  * @generated from message grpc.reflection.v1.ErrorResponse
@@ -404,10 +368,7 @@ export declare type ErrorResponseJson = {
  * Describes the message grpc.reflection.v1.ErrorResponse.
  * Use `create(ErrorResponseSchema)` to create a new message.
  */
-export declare const ErrorResponseSchema: GenMessage<
-  ErrorResponse,
-  { jsonType: ErrorResponseJson }
->;
+export declare const ErrorResponseSchema: GenMessage<ErrorResponse, {jsonType: ErrorResponseJson}>;
 
 /**
  * @generated from service grpc.reflection.v1.ServerReflection
@@ -420,5 +381,6 @@ export declare const ServerReflection: GenService<{
     methodKind: "bidi_streaming";
     input: typeof ServerReflectionRequestSchema;
     output: typeof ServerReflectionResponseSchema;
-  };
+  },
 }>;
+

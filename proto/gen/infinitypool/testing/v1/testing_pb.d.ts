@@ -2,15 +2,9 @@
 // @generated from file infinitypool/testing/v1/testing.proto (package infinitypool.testing.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Message } from "@bufbuild/protobuf";
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import type {
-  BoolValueJson,
-  Duration,
-  DurationJson,
-  Timestamp,
-  TimestampJson,
-} from "@bufbuild/protobuf/wkt";
+import type { Message } from "@bufbuild/protobuf";
+import type { BoolValueJson, Duration, DurationJson, Timestamp, TimestampJson } from "@bufbuild/protobuf/wkt";
 
 /**
  * Describes the file infinitypool/testing/v1/testing.proto.
@@ -61,7 +55,7 @@ export declare type NestedJson = {
  * Describes the message infinitypool.testing.v1.Nested.
  * Use `create(NestedSchema)` to create a new message.
  */
-export declare const NestedSchema: GenMessage<Nested, { jsonType: NestedJson }>;
+export declare const NestedSchema: GenMessage<Nested, {jsonType: NestedJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.EchoRequest
@@ -227,7 +221,7 @@ export declare type EchoRequestJson = {
  * Describes the message infinitypool.testing.v1.EchoRequest.
  * Use `create(EchoRequestSchema)` to create a new message.
  */
-export declare const EchoRequestSchema: GenMessage<EchoRequest, { jsonType: EchoRequestJson }>;
+export declare const EchoRequestSchema: GenMessage<EchoRequest, {jsonType: EchoRequestJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.EchoResponse
@@ -267,7 +261,7 @@ export declare type EchoResponseJson = {
  * Describes the message infinitypool.testing.v1.EchoResponse.
  * Use `create(EchoResponseSchema)` to create a new message.
  */
-export declare const EchoResponseSchema: GenMessage<EchoResponse, { jsonType: EchoResponseJson }>;
+export declare const EchoResponseSchema: GenMessage<EchoResponse, {jsonType: EchoResponseJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.Shelf
@@ -303,7 +297,7 @@ export declare type ShelfJson = {
  * Describes the message infinitypool.testing.v1.Shelf.
  * Use `create(ShelfSchema)` to create a new message.
  */
-export declare const ShelfSchema: GenMessage<Shelf, { jsonType: ShelfJson }>;
+export declare const ShelfSchema: GenMessage<Shelf, {jsonType: ShelfJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.Book
@@ -349,7 +343,7 @@ export declare type BookJson = {
  * Describes the message infinitypool.testing.v1.Book.
  * Use `create(BookSchema)` to create a new message.
  */
-export declare const BookSchema: GenMessage<Book, { jsonType: BookJson }>;
+export declare const BookSchema: GenMessage<Book, {jsonType: BookJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.GetShelfRequest
@@ -375,10 +369,7 @@ export declare type GetShelfRequestJson = {
  * Describes the message infinitypool.testing.v1.GetShelfRequest.
  * Use `create(GetShelfRequestSchema)` to create a new message.
  */
-export declare const GetShelfRequestSchema: GenMessage<
-  GetShelfRequest,
-  { jsonType: GetShelfRequestJson }
->;
+export declare const GetShelfRequestSchema: GenMessage<GetShelfRequest, {jsonType: GetShelfRequestJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.GetBookRequest
@@ -418,10 +409,7 @@ export declare type GetBookRequestJson = {
  * Describes the message infinitypool.testing.v1.GetBookRequest.
  * Use `create(GetBookRequestSchema)` to create a new message.
  */
-export declare const GetBookRequestSchema: GenMessage<
-  GetBookRequest,
-  { jsonType: GetBookRequestJson }
->;
+export declare const GetBookRequestSchema: GenMessage<GetBookRequest, {jsonType: GetBookRequestJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.CreateBookRequest
@@ -467,10 +455,7 @@ export declare type CreateBookRequestJson = {
  * Describes the message infinitypool.testing.v1.CreateBookRequest.
  * Use `create(CreateBookRequestSchema)` to create a new message.
  */
-export declare const CreateBookRequestSchema: GenMessage<
-  CreateBookRequest,
-  { jsonType: CreateBookRequestJson }
->;
+export declare const CreateBookRequestSchema: GenMessage<CreateBookRequest, {jsonType: CreateBookRequestJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.UpdateBookRequest
@@ -506,10 +491,7 @@ export declare type UpdateBookRequestJson = {
  * Describes the message infinitypool.testing.v1.UpdateBookRequest.
  * Use `create(UpdateBookRequestSchema)` to create a new message.
  */
-export declare const UpdateBookRequestSchema: GenMessage<
-  UpdateBookRequest,
-  { jsonType: UpdateBookRequestJson }
->;
+export declare const UpdateBookRequestSchema: GenMessage<UpdateBookRequest, {jsonType: UpdateBookRequestJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.ArchiveShelfRequest
@@ -545,10 +527,7 @@ export declare type ArchiveShelfRequestJson = {
  * Describes the message infinitypool.testing.v1.ArchiveShelfRequest.
  * Use `create(ArchiveShelfRequestSchema)` to create a new message.
  */
-export declare const ArchiveShelfRequestSchema: GenMessage<
-  ArchiveShelfRequest,
-  { jsonType: ArchiveShelfRequestJson }
->;
+export declare const ArchiveShelfRequestSchema: GenMessage<ArchiveShelfRequest, {jsonType: ArchiveShelfRequestJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.DeleteShelfRequest
@@ -574,10 +553,7 @@ export declare type DeleteShelfRequestJson = {
  * Describes the message infinitypool.testing.v1.DeleteShelfRequest.
  * Use `create(DeleteShelfRequestSchema)` to create a new message.
  */
-export declare const DeleteShelfRequestSchema: GenMessage<
-  DeleteShelfRequest,
-  { jsonType: DeleteShelfRequestJson }
->;
+export declare const DeleteShelfRequestSchema: GenMessage<DeleteShelfRequest, {jsonType: DeleteShelfRequestJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.FailRequest
@@ -631,7 +607,7 @@ export declare type FailRequestJson = {
  * Describes the message infinitypool.testing.v1.FailRequest.
  * Use `create(FailRequestSchema)` to create a new message.
  */
-export declare const FailRequestSchema: GenMessage<FailRequest, { jsonType: FailRequestJson }>;
+export declare const FailRequestSchema: GenMessage<FailRequest, {jsonType: FailRequestJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.FailResponse
@@ -657,7 +633,7 @@ export declare type FailResponseJson = {
  * Describes the message infinitypool.testing.v1.FailResponse.
  * Use `create(FailResponseSchema)` to create a new message.
  */
-export declare const FailResponseSchema: GenMessage<FailResponse, { jsonType: FailResponseJson }>;
+export declare const FailResponseSchema: GenMessage<FailResponse, {jsonType: FailResponseJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.EchoTagsRequest
@@ -693,10 +669,7 @@ export declare type EchoTagsRequestJson = {
  * Describes the message infinitypool.testing.v1.EchoTagsRequest.
  * Use `create(EchoTagsRequestSchema)` to create a new message.
  */
-export declare const EchoTagsRequestSchema: GenMessage<
-  EchoTagsRequest,
-  { jsonType: EchoTagsRequestJson }
->;
+export declare const EchoTagsRequestSchema: GenMessage<EchoTagsRequest, {jsonType: EchoTagsRequestJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.EchoTagsResponse
@@ -722,10 +695,7 @@ export declare type EchoTagsResponseJson = {
  * Describes the message infinitypool.testing.v1.EchoTagsResponse.
  * Use `create(EchoTagsResponseSchema)` to create a new message.
  */
-export declare const EchoTagsResponseSchema: GenMessage<
-  EchoTagsResponse,
-  { jsonType: EchoTagsResponseJson }
->;
+export declare const EchoTagsResponseSchema: GenMessage<EchoTagsResponse, {jsonType: EchoTagsResponseJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.GetShelfResponse
@@ -751,10 +721,7 @@ export declare type GetShelfResponseJson = {
  * Describes the message infinitypool.testing.v1.GetShelfResponse.
  * Use `create(GetShelfResponseSchema)` to create a new message.
  */
-export declare const GetShelfResponseSchema: GenMessage<
-  GetShelfResponse,
-  { jsonType: GetShelfResponseJson }
->;
+export declare const GetShelfResponseSchema: GenMessage<GetShelfResponse, {jsonType: GetShelfResponseJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.GetBookResponse
@@ -780,10 +747,7 @@ export declare type GetBookResponseJson = {
  * Describes the message infinitypool.testing.v1.GetBookResponse.
  * Use `create(GetBookResponseSchema)` to create a new message.
  */
-export declare const GetBookResponseSchema: GenMessage<
-  GetBookResponse,
-  { jsonType: GetBookResponseJson }
->;
+export declare const GetBookResponseSchema: GenMessage<GetBookResponse, {jsonType: GetBookResponseJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.CreateBookResponse
@@ -829,10 +793,7 @@ export declare type CreateBookResponseJson = {
  * Describes the message infinitypool.testing.v1.CreateBookResponse.
  * Use `create(CreateBookResponseSchema)` to create a new message.
  */
-export declare const CreateBookResponseSchema: GenMessage<
-  CreateBookResponse,
-  { jsonType: CreateBookResponseJson }
->;
+export declare const CreateBookResponseSchema: GenMessage<CreateBookResponse, {jsonType: CreateBookResponseJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.UpdateBookResponse
@@ -868,26 +829,22 @@ export declare type UpdateBookResponseJson = {
  * Describes the message infinitypool.testing.v1.UpdateBookResponse.
  * Use `create(UpdateBookResponseSchema)` to create a new message.
  */
-export declare const UpdateBookResponseSchema: GenMessage<
-  UpdateBookResponse,
-  { jsonType: UpdateBookResponseJson }
->;
+export declare const UpdateBookResponseSchema: GenMessage<UpdateBookResponse, {jsonType: UpdateBookResponseJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.ArchiveShelfResponse
  */
-export declare type ArchiveShelfResponse =
-  Message<"infinitypool.testing.v1.ArchiveShelfResponse"> & {
-    /**
-     * @generated from field: infinitypool.testing.v1.Shelf shelf = 1;
-     */
-    shelf?: Shelf | undefined;
+export declare type ArchiveShelfResponse = Message<"infinitypool.testing.v1.ArchiveShelfResponse"> & {
+  /**
+   * @generated from field: infinitypool.testing.v1.Shelf shelf = 1;
+   */
+  shelf?: Shelf | undefined;
 
-    /**
-     * @generated from field: string reason = 2;
-     */
-    reason: string;
-  };
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
 
 /**
  * @generated from message infinitypool.testing.v1.ArchiveShelfResponse
@@ -908,30 +865,25 @@ export declare type ArchiveShelfResponseJson = {
  * Describes the message infinitypool.testing.v1.ArchiveShelfResponse.
  * Use `create(ArchiveShelfResponseSchema)` to create a new message.
  */
-export declare const ArchiveShelfResponseSchema: GenMessage<
-  ArchiveShelfResponse,
-  { jsonType: ArchiveShelfResponseJson }
->;
+export declare const ArchiveShelfResponseSchema: GenMessage<ArchiveShelfResponse, {jsonType: ArchiveShelfResponseJson}>;
 
 /**
  * @generated from message infinitypool.testing.v1.DeleteShelfResponse
  */
-export declare type DeleteShelfResponse =
-  Message<"infinitypool.testing.v1.DeleteShelfResponse"> & {};
+export declare type DeleteShelfResponse = Message<"infinitypool.testing.v1.DeleteShelfResponse"> & {
+};
 
 /**
  * @generated from message infinitypool.testing.v1.DeleteShelfResponse
  */
-export declare type DeleteShelfResponseJson = {};
+export declare type DeleteShelfResponseJson = {
+};
 
 /**
  * Describes the message infinitypool.testing.v1.DeleteShelfResponse.
  * Use `create(DeleteShelfResponseSchema)` to create a new message.
  */
-export declare const DeleteShelfResponseSchema: GenMessage<
-  DeleteShelfResponse,
-  { jsonType: DeleteShelfResponseJson }
->;
+export declare const DeleteShelfResponseSchema: GenMessage<DeleteShelfResponse, {jsonType: DeleteShelfResponseJson}>;
 
 /**
  * @generated from enum infinitypool.testing.v1.Color
@@ -981,7 +933,7 @@ export declare const TestingService: GenService<{
     methodKind: "unary";
     input: typeof EchoRequestSchema;
     output: typeof EchoResponseSchema;
-  };
+  },
   /**
    * EchoTags takes a bare JSON array as the body and answers with the echoed request alone.
    *
@@ -991,7 +943,7 @@ export declare const TestingService: GenService<{
     methodKind: "unary";
     input: typeof EchoTagsRequestSchema;
     output: typeof EchoTagsResponseSchema;
-  };
+  },
   /**
    * GetShelf reads a resource named "shelves/{shelf}".
    *
@@ -1001,7 +953,7 @@ export declare const TestingService: GenService<{
     methodKind: "unary";
     input: typeof GetShelfRequestSchema;
     output: typeof GetShelfResponseSchema;
-  };
+  },
   /**
    * GetBook reads "shelves/{shelf}/books/{book}", or any book by a free-form path.
    *
@@ -1011,7 +963,7 @@ export declare const TestingService: GenService<{
     methodKind: "unary";
     input: typeof GetBookRequestSchema;
     output: typeof GetBookResponseSchema;
-  };
+  },
   /**
    * CreateBook takes the book as the body and the parent from the path.
    *
@@ -1021,7 +973,7 @@ export declare const TestingService: GenService<{
     methodKind: "unary";
     input: typeof CreateBookRequestSchema;
     output: typeof CreateBookResponseSchema;
-  };
+  },
   /**
    * UpdateBook binds a nested field of the body message from the path.
    *
@@ -1031,7 +983,7 @@ export declare const TestingService: GenService<{
     methodKind: "unary";
     input: typeof UpdateBookRequestSchema;
     output: typeof UpdateBookResponseSchema;
-  };
+  },
   /**
    * ArchiveShelf is a custom method addressed with a ":archive" verb.
    *
@@ -1041,7 +993,7 @@ export declare const TestingService: GenService<{
     methodKind: "unary";
     input: typeof ArchiveShelfRequestSchema;
     output: typeof ArchiveShelfResponseSchema;
-  };
+  },
   /**
    * DeleteShelf answers with an empty message.
    *
@@ -1051,7 +1003,7 @@ export declare const TestingService: GenService<{
     methodKind: "unary";
     input: typeof DeleteShelfRequestSchema;
     output: typeof DeleteShelfResponseSchema;
-  };
+  },
   /**
    * Fail returns the requested gRPC status code, after an optional delay.
    *
@@ -1061,5 +1013,6 @@ export declare const TestingService: GenService<{
     methodKind: "unary";
     input: typeof FailRequestSchema;
     output: typeof FailResponseSchema;
-  };
+  },
 }>;
+

@@ -3,197 +3,173 @@
 /* eslint-disable */
 
 import { enumDesc, fileDesc, messageDesc, serviceDesc, tsEnum } from "@bufbuild/protobuf/codegenv2";
-import {
-  file_google_protobuf_duration,
-  file_google_protobuf_timestamp,
-  file_google_protobuf_wrappers,
-} from "@bufbuild/protobuf/wkt";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
 
 /**
  * Describes the file infinitypool/testing/v1/testing.proto.
  */
-export const file_infinitypool_testing_v1_testing =
-  /*@__PURE__*/
-  fileDesc(
-    "CiVpbmZpbml0eXBvb2wvdGVzdGluZy92MS90ZXN0aW5nLnByb3RvEhdpbmZpbml0eXBvb2wudGVzdGluZy52MSJXCgZOZXN0ZWQSDQoFbGFiZWwYASABKAkSDwoHbnVtYmVycxgCIAMoBRItCgVjb2xvchgDIAEoDjIeLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLkNvbG9yIugDCgtFY2hvUmVxdWVzdBIMCgR0ZXh0GAEgASgJEg0KBWNvdW50GAIgASgFEgsKA2JpZxgDIAEoAxIMCgRmbGFnGAQgASgIEg0KBXJhdGlvGAUgASgBEi0KBWNvbG9yGAYgASgOMh4uaW5maW5pdHlwb29sLnRlc3RpbmcudjEuQ29sb3ISDAoEdGFncxgHIAMoCRILCgNpZHMYCCADKAMSLwoGbmVzdGVkGAkgASgLMh8uaW5maW5pdHlwb29sLnRlc3RpbmcudjEuTmVzdGVkEgwKBGJsb2IYCiABKAwSKAoEd2hlbhgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJwoEd2FpdBgMIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIpCgVtYXliZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5Cb29sVmFsdWUSQAoGbGFiZWxzGA4gAygLMjAuaW5maW5pdHlwb29sLnRlc3RpbmcudjEuRWNob1JlcXVlc3QuTGFiZWxzRW50cnkSEQoEbm90ZRgPIAEoCUgAiAEBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCBwoFX25vdGUivQEKDEVjaG9SZXNwb25zZRI1CgdyZXF1ZXN0GAEgASgLMiQuaW5maW5pdHlwb29sLnRlc3RpbmcudjEuRWNob1JlcXVlc3QSRQoIbWV0YWRhdGEYAiADKAsyMy5pbmZpbml0eXBvb2wudGVzdGluZy52MS5FY2hvUmVzcG9uc2UuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiJAoFU2hlbGYSDAoEbmFtZRgBIAEoCRINCgV0aGVtZRgCIAEoCSIyCgRCb29rEgwKBG5hbWUYASABKAkSDQoFdGl0bGUYAiABKAkSDQoFcGFnZXMYAyABKAUiHwoPR2V0U2hlbGZSZXF1ZXN0EgwKBG5hbWUYASABKAkiLAoOR2V0Qm9va1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIMCgR2aWV3GAIgASgJImEKEUNyZWF0ZUJvb2tSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIrCgRib29rGAIgASgLMh0uaW5maW5pdHlwb29sLnRlc3RpbmcudjEuQm9vaxIPCgdib29rX2lkGAMgASgJIlcKEVVwZGF0ZUJvb2tSZXF1ZXN0EisKBGJvb2sYASABKAsyHS5pbmZpbml0eXBvb2wudGVzdGluZy52MS5Cb29rEhUKDWFsbG93X21pc3NpbmcYAiABKAgiMwoTQXJjaGl2ZVNoZWxmUmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIiChJEZWxldGVTaGVsZlJlcXVlc3QSDAoEbmFtZRgBIAEoCSI+CgtGYWlsUmVxdWVzdBIMCgRjb2RlGAEgASgFEg8KB21lc3NhZ2UYAiABKAkSEAoIZGVsYXlfbXMYAyABKAUiHAoMRmFpbFJlc3BvbnNlEgwKBGNvZGUYASABKAUiLwoPRWNob1RhZ3NSZXF1ZXN0EgwKBHRhZ3MYASADKAkSDgoGcHJlZml4GAIgASgJIiAKEEVjaG9UYWdzUmVzcG9uc2USDAoEdGFncxgBIAMoCSJBChBHZXRTaGVsZlJlc3BvbnNlEi0KBXNoZWxmGAEgASgLMh4uaW5maW5pdHlwb29sLnRlc3RpbmcudjEuU2hlbGYiPgoPR2V0Qm9va1Jlc3BvbnNlEisKBGJvb2sYASABKAsyHS5pbmZpbml0eXBvb2wudGVzdGluZy52MS5Cb29rImIKEkNyZWF0ZUJvb2tSZXNwb25zZRIrCgRib29rGAEgASgLMh0uaW5maW5pdHlwb29sLnRlc3RpbmcudjEuQm9vaxIOCgZwYXJlbnQYAiABKAkSDwoHYm9va19pZBgDIAEoCSJYChJVcGRhdGVCb29rUmVzcG9uc2USKwoEYm9vaxgBIAEoCzIdLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLkJvb2sSFQoNYWxsb3dfbWlzc2luZxgCIAEoCCJVChRBcmNoaXZlU2hlbGZSZXNwb25zZRItCgVzaGVsZhgBIAEoCzIeLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLlNoZWxmEg4KBnJlYXNvbhgCIAEoCSIVChNEZWxldGVTaGVsZlJlc3BvbnNlKj4KBUNvbG9yEhUKEUNPTE9SX1VOU1BFQ0lGSUVEEAASDQoJQ09MT1JfUkVEEAESDwoLQ09MT1JfR1JFRU4QAjK3CwoOVGVzdGluZ1NlcnZpY2US2QEKBEVjaG8SJC5pbmZpbml0eXBvb2wudGVzdGluZy52MS5FY2hvUmVxdWVzdBolLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLkVjaG9SZXNwb25zZSKDAYLT5JMCfVoVOgEqIhAvdGVzdGluZy92MS9lY2hvWiE6Bm5lc3RlZBoXL3Rlc3RpbmcvdjEvZWNoby97dGV4dH1aLxItL3Rlc3RpbmcvdjEvZWNoby97bmVzdGVkLmxhYmVsfS9pdGVtcy97Y291bnR9EhAvdGVzdGluZy92MS9lY2hvEoUBCghFY2hvVGFncxIoLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLkVjaG9UYWdzUmVxdWVzdBopLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLkVjaG9UYWdzUmVzcG9uc2UiJILT5JMCHjoEdGFnc2IEdGFncyIQL3Rlc3RpbmcvdjEvdGFncxKMAQoIR2V0U2hlbGYSKC5pbmZpbml0eXBvb2wudGVzdGluZy52MS5HZXRTaGVsZlJlcXVlc3QaKS5pbmZpbml0eXBvb2wudGVzdGluZy52MS5HZXRTaGVsZlJlc3BvbnNlIiuC0+STAiViBXNoZWxmEhwvdGVzdGluZy92MS97bmFtZT1zaGVsdmVzLyp9EqsBCgdHZXRCb29rEicuaW5maW5pdHlwb29sLnRlc3RpbmcudjEuR2V0Qm9va1JlcXVlc3QaKC5pbmZpbml0eXBvb2wudGVzdGluZy52MS5HZXRCb29rUmVzcG9uc2UiTYLT5JMCR1ofEh0vdGVzdGluZy92MS9saWJyYXJ5L3tuYW1lPSoqfRIkL3Rlc3RpbmcvdjEve25hbWU9c2hlbHZlcy8qL2Jvb2tzLyp9EpkBCgpDcmVhdGVCb29rEiouaW5maW5pdHlwb29sLnRlc3RpbmcudjEuQ3JlYXRlQm9va1JlcXVlc3QaKy5pbmZpbml0eXBvb2wudGVzdGluZy52MS5DcmVhdGVCb29rUmVzcG9uc2UiMoLT5JMCLDoEYm9vayIkL3Rlc3RpbmcvdjEve3BhcmVudD1zaGVsdmVzLyp9L2Jvb2tzEp4BCgpVcGRhdGVCb29rEiouaW5maW5pdHlwb29sLnRlc3RpbmcudjEuVXBkYXRlQm9va1JlcXVlc3QaKy5pbmZpbml0eXBvb2wudGVzdGluZy52MS5VcGRhdGVCb29rUmVzcG9uc2UiN4LT5JMCMToEYm9vazIpL3Rlc3RpbmcvdjEve2Jvb2submFtZT1zaGVsdmVzLyovYm9va3MvKn0SnAEKDEFyY2hpdmVTaGVsZhIsLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLkFyY2hpdmVTaGVsZlJlcXVlc3QaLS5pbmZpbml0eXBvb2wudGVzdGluZy52MS5BcmNoaXZlU2hlbGZSZXNwb25zZSIvgtPkkwIpOgEqIiQvdGVzdGluZy92MS97bmFtZT1zaGVsdmVzLyp9OmFyY2hpdmUSjgEKC0RlbGV0ZVNoZWxmEisuaW5maW5pdHlwb29sLnRlc3RpbmcudjEuRGVsZXRlU2hlbGZSZXF1ZXN0GiwuaW5maW5pdHlwb29sLnRlc3RpbmcudjEuRGVsZXRlU2hlbGZSZXNwb25zZSIkgtPkkwIeKhwvdGVzdGluZy92MS97bmFtZT1zaGVsdmVzLyp9EpYBCgRGYWlsEiQuaW5maW5pdHlwb29sLnRlc3RpbmcudjEuRmFpbFJlcXVlc3QaJS5pbmZpbml0eXBvb2wudGVzdGluZy52MS5GYWlsUmVzcG9uc2UiQYLT5JMCO1oeOgEqIhkvdGVzdGluZy92MS9zdGF0dXMve2NvZGV9EhkvdGVzdGluZy92MS9zdGF0dXMve2NvZGV9YgZwcm90bzM",
-    [
-      file_google_api_annotations,
-      file_google_protobuf_duration,
-      file_google_protobuf_timestamp,
-      file_google_protobuf_wrappers,
-    ],
-  );
+export const file_infinitypool_testing_v1_testing = /*@__PURE__*/
+  fileDesc("CiVpbmZpbml0eXBvb2wvdGVzdGluZy92MS90ZXN0aW5nLnByb3RvEhdpbmZpbml0eXBvb2wudGVzdGluZy52MSJXCgZOZXN0ZWQSDQoFbGFiZWwYASABKAkSDwoHbnVtYmVycxgCIAMoBRItCgVjb2xvchgDIAEoDjIeLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLkNvbG9yIugDCgtFY2hvUmVxdWVzdBIMCgR0ZXh0GAEgASgJEg0KBWNvdW50GAIgASgFEgsKA2JpZxgDIAEoAxIMCgRmbGFnGAQgASgIEg0KBXJhdGlvGAUgASgBEi0KBWNvbG9yGAYgASgOMh4uaW5maW5pdHlwb29sLnRlc3RpbmcudjEuQ29sb3ISDAoEdGFncxgHIAMoCRILCgNpZHMYCCADKAMSLwoGbmVzdGVkGAkgASgLMh8uaW5maW5pdHlwb29sLnRlc3RpbmcudjEuTmVzdGVkEgwKBGJsb2IYCiABKAwSKAoEd2hlbhgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJwoEd2FpdBgMIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIpCgVtYXliZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5Cb29sVmFsdWUSQAoGbGFiZWxzGA4gAygLMjAuaW5maW5pdHlwb29sLnRlc3RpbmcudjEuRWNob1JlcXVlc3QuTGFiZWxzRW50cnkSEQoEbm90ZRgPIAEoCUgAiAEBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCBwoFX25vdGUivQEKDEVjaG9SZXNwb25zZRI1CgdyZXF1ZXN0GAEgASgLMiQuaW5maW5pdHlwb29sLnRlc3RpbmcudjEuRWNob1JlcXVlc3QSRQoIbWV0YWRhdGEYAiADKAsyMy5pbmZpbml0eXBvb2wudGVzdGluZy52MS5FY2hvUmVzcG9uc2UuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiJAoFU2hlbGYSDAoEbmFtZRgBIAEoCRINCgV0aGVtZRgCIAEoCSIyCgRCb29rEgwKBG5hbWUYASABKAkSDQoFdGl0bGUYAiABKAkSDQoFcGFnZXMYAyABKAUiHwoPR2V0U2hlbGZSZXF1ZXN0EgwKBG5hbWUYASABKAkiLAoOR2V0Qm9va1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIMCgR2aWV3GAIgASgJImEKEUNyZWF0ZUJvb2tSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIrCgRib29rGAIgASgLMh0uaW5maW5pdHlwb29sLnRlc3RpbmcudjEuQm9vaxIPCgdib29rX2lkGAMgASgJIlcKEVVwZGF0ZUJvb2tSZXF1ZXN0EisKBGJvb2sYASABKAsyHS5pbmZpbml0eXBvb2wudGVzdGluZy52MS5Cb29rEhUKDWFsbG93X21pc3NpbmcYAiABKAgiMwoTQXJjaGl2ZVNoZWxmUmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIiChJEZWxldGVTaGVsZlJlcXVlc3QSDAoEbmFtZRgBIAEoCSI+CgtGYWlsUmVxdWVzdBIMCgRjb2RlGAEgASgFEg8KB21lc3NhZ2UYAiABKAkSEAoIZGVsYXlfbXMYAyABKAUiHAoMRmFpbFJlc3BvbnNlEgwKBGNvZGUYASABKAUiLwoPRWNob1RhZ3NSZXF1ZXN0EgwKBHRhZ3MYASADKAkSDgoGcHJlZml4GAIgASgJIiAKEEVjaG9UYWdzUmVzcG9uc2USDAoEdGFncxgBIAMoCSJBChBHZXRTaGVsZlJlc3BvbnNlEi0KBXNoZWxmGAEgASgLMh4uaW5maW5pdHlwb29sLnRlc3RpbmcudjEuU2hlbGYiPgoPR2V0Qm9va1Jlc3BvbnNlEisKBGJvb2sYASABKAsyHS5pbmZpbml0eXBvb2wudGVzdGluZy52MS5Cb29rImIKEkNyZWF0ZUJvb2tSZXNwb25zZRIrCgRib29rGAEgASgLMh0uaW5maW5pdHlwb29sLnRlc3RpbmcudjEuQm9vaxIOCgZwYXJlbnQYAiABKAkSDwoHYm9va19pZBgDIAEoCSJYChJVcGRhdGVCb29rUmVzcG9uc2USKwoEYm9vaxgBIAEoCzIdLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLkJvb2sSFQoNYWxsb3dfbWlzc2luZxgCIAEoCCJVChRBcmNoaXZlU2hlbGZSZXNwb25zZRItCgVzaGVsZhgBIAEoCzIeLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLlNoZWxmEg4KBnJlYXNvbhgCIAEoCSIVChNEZWxldGVTaGVsZlJlc3BvbnNlKj4KBUNvbG9yEhUKEUNPTE9SX1VOU1BFQ0lGSUVEEAASDQoJQ09MT1JfUkVEEAESDwoLQ09MT1JfR1JFRU4QAjK3CwoOVGVzdGluZ1NlcnZpY2US2QEKBEVjaG8SJC5pbmZpbml0eXBvb2wudGVzdGluZy52MS5FY2hvUmVxdWVzdBolLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLkVjaG9SZXNwb25zZSKDAYLT5JMCfVoVOgEqIhAvdGVzdGluZy92MS9lY2hvWiE6Bm5lc3RlZBoXL3Rlc3RpbmcvdjEvZWNoby97dGV4dH1aLxItL3Rlc3RpbmcvdjEvZWNoby97bmVzdGVkLmxhYmVsfS9pdGVtcy97Y291bnR9EhAvdGVzdGluZy92MS9lY2hvEoUBCghFY2hvVGFncxIoLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLkVjaG9UYWdzUmVxdWVzdBopLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLkVjaG9UYWdzUmVzcG9uc2UiJILT5JMCHjoEdGFnc2IEdGFncyIQL3Rlc3RpbmcvdjEvdGFncxKMAQoIR2V0U2hlbGYSKC5pbmZpbml0eXBvb2wudGVzdGluZy52MS5HZXRTaGVsZlJlcXVlc3QaKS5pbmZpbml0eXBvb2wudGVzdGluZy52MS5HZXRTaGVsZlJlc3BvbnNlIiuC0+STAiViBXNoZWxmEhwvdGVzdGluZy92MS97bmFtZT1zaGVsdmVzLyp9EqsBCgdHZXRCb29rEicuaW5maW5pdHlwb29sLnRlc3RpbmcudjEuR2V0Qm9va1JlcXVlc3QaKC5pbmZpbml0eXBvb2wudGVzdGluZy52MS5HZXRCb29rUmVzcG9uc2UiTYLT5JMCR1ofEh0vdGVzdGluZy92MS9saWJyYXJ5L3tuYW1lPSoqfRIkL3Rlc3RpbmcvdjEve25hbWU9c2hlbHZlcy8qL2Jvb2tzLyp9EpkBCgpDcmVhdGVCb29rEiouaW5maW5pdHlwb29sLnRlc3RpbmcudjEuQ3JlYXRlQm9va1JlcXVlc3QaKy5pbmZpbml0eXBvb2wudGVzdGluZy52MS5DcmVhdGVCb29rUmVzcG9uc2UiMoLT5JMCLDoEYm9vayIkL3Rlc3RpbmcvdjEve3BhcmVudD1zaGVsdmVzLyp9L2Jvb2tzEp4BCgpVcGRhdGVCb29rEiouaW5maW5pdHlwb29sLnRlc3RpbmcudjEuVXBkYXRlQm9va1JlcXVlc3QaKy5pbmZpbml0eXBvb2wudGVzdGluZy52MS5VcGRhdGVCb29rUmVzcG9uc2UiN4LT5JMCMToEYm9vazIpL3Rlc3RpbmcvdjEve2Jvb2submFtZT1zaGVsdmVzLyovYm9va3MvKn0SnAEKDEFyY2hpdmVTaGVsZhIsLmluZmluaXR5cG9vbC50ZXN0aW5nLnYxLkFyY2hpdmVTaGVsZlJlcXVlc3QaLS5pbmZpbml0eXBvb2wudGVzdGluZy52MS5BcmNoaXZlU2hlbGZSZXNwb25zZSIvgtPkkwIpOgEqIiQvdGVzdGluZy92MS97bmFtZT1zaGVsdmVzLyp9OmFyY2hpdmUSjgEKC0RlbGV0ZVNoZWxmEisuaW5maW5pdHlwb29sLnRlc3RpbmcudjEuRGVsZXRlU2hlbGZSZXF1ZXN0GiwuaW5maW5pdHlwb29sLnRlc3RpbmcudjEuRGVsZXRlU2hlbGZSZXNwb25zZSIkgtPkkwIeKhwvdGVzdGluZy92MS97bmFtZT1zaGVsdmVzLyp9EpYBCgRGYWlsEiQuaW5maW5pdHlwb29sLnRlc3RpbmcudjEuRmFpbFJlcXVlc3QaJS5pbmZpbml0eXBvb2wudGVzdGluZy52MS5GYWlsUmVzcG9uc2UiQYLT5JMCO1oeOgEqIhkvdGVzdGluZy92MS9zdGF0dXMve2NvZGV9EhkvdGVzdGluZy92MS9zdGF0dXMve2NvZGV9YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
 
 /**
  * Describes the message infinitypool.testing.v1.Nested.
  * Use `create(NestedSchema)` to create a new message.
  */
-export const NestedSchema = /*@__PURE__*/ messageDesc(file_infinitypool_testing_v1_testing, 0);
+export const NestedSchema = /*@__PURE__*/
+  messageDesc(file_infinitypool_testing_v1_testing, 0);
 
 /**
  * Describes the message infinitypool.testing.v1.EchoRequest.
  * Use `create(EchoRequestSchema)` to create a new message.
  */
-export const EchoRequestSchema = /*@__PURE__*/ messageDesc(file_infinitypool_testing_v1_testing, 1);
+export const EchoRequestSchema = /*@__PURE__*/
+  messageDesc(file_infinitypool_testing_v1_testing, 1);
 
 /**
  * Describes the message infinitypool.testing.v1.EchoResponse.
  * Use `create(EchoResponseSchema)` to create a new message.
  */
-export const EchoResponseSchema =
-  /*@__PURE__*/
+export const EchoResponseSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 2);
 
 /**
  * Describes the message infinitypool.testing.v1.Shelf.
  * Use `create(ShelfSchema)` to create a new message.
  */
-export const ShelfSchema = /*@__PURE__*/ messageDesc(file_infinitypool_testing_v1_testing, 3);
+export const ShelfSchema = /*@__PURE__*/
+  messageDesc(file_infinitypool_testing_v1_testing, 3);
 
 /**
  * Describes the message infinitypool.testing.v1.Book.
  * Use `create(BookSchema)` to create a new message.
  */
-export const BookSchema = /*@__PURE__*/ messageDesc(file_infinitypool_testing_v1_testing, 4);
+export const BookSchema = /*@__PURE__*/
+  messageDesc(file_infinitypool_testing_v1_testing, 4);
 
 /**
  * Describes the message infinitypool.testing.v1.GetShelfRequest.
  * Use `create(GetShelfRequestSchema)` to create a new message.
  */
-export const GetShelfRequestSchema =
-  /*@__PURE__*/
+export const GetShelfRequestSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 5);
 
 /**
  * Describes the message infinitypool.testing.v1.GetBookRequest.
  * Use `create(GetBookRequestSchema)` to create a new message.
  */
-export const GetBookRequestSchema =
-  /*@__PURE__*/
+export const GetBookRequestSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 6);
 
 /**
  * Describes the message infinitypool.testing.v1.CreateBookRequest.
  * Use `create(CreateBookRequestSchema)` to create a new message.
  */
-export const CreateBookRequestSchema =
-  /*@__PURE__*/
+export const CreateBookRequestSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 7);
 
 /**
  * Describes the message infinitypool.testing.v1.UpdateBookRequest.
  * Use `create(UpdateBookRequestSchema)` to create a new message.
  */
-export const UpdateBookRequestSchema =
-  /*@__PURE__*/
+export const UpdateBookRequestSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 8);
 
 /**
  * Describes the message infinitypool.testing.v1.ArchiveShelfRequest.
  * Use `create(ArchiveShelfRequestSchema)` to create a new message.
  */
-export const ArchiveShelfRequestSchema =
-  /*@__PURE__*/
+export const ArchiveShelfRequestSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 9);
 
 /**
  * Describes the message infinitypool.testing.v1.DeleteShelfRequest.
  * Use `create(DeleteShelfRequestSchema)` to create a new message.
  */
-export const DeleteShelfRequestSchema =
-  /*@__PURE__*/
+export const DeleteShelfRequestSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 10);
 
 /**
  * Describes the message infinitypool.testing.v1.FailRequest.
  * Use `create(FailRequestSchema)` to create a new message.
  */
-export const FailRequestSchema =
-  /*@__PURE__*/
+export const FailRequestSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 11);
 
 /**
  * Describes the message infinitypool.testing.v1.FailResponse.
  * Use `create(FailResponseSchema)` to create a new message.
  */
-export const FailResponseSchema =
-  /*@__PURE__*/
+export const FailResponseSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 12);
 
 /**
  * Describes the message infinitypool.testing.v1.EchoTagsRequest.
  * Use `create(EchoTagsRequestSchema)` to create a new message.
  */
-export const EchoTagsRequestSchema =
-  /*@__PURE__*/
+export const EchoTagsRequestSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 13);
 
 /**
  * Describes the message infinitypool.testing.v1.EchoTagsResponse.
  * Use `create(EchoTagsResponseSchema)` to create a new message.
  */
-export const EchoTagsResponseSchema =
-  /*@__PURE__*/
+export const EchoTagsResponseSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 14);
 
 /**
  * Describes the message infinitypool.testing.v1.GetShelfResponse.
  * Use `create(GetShelfResponseSchema)` to create a new message.
  */
-export const GetShelfResponseSchema =
-  /*@__PURE__*/
+export const GetShelfResponseSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 15);
 
 /**
  * Describes the message infinitypool.testing.v1.GetBookResponse.
  * Use `create(GetBookResponseSchema)` to create a new message.
  */
-export const GetBookResponseSchema =
-  /*@__PURE__*/
+export const GetBookResponseSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 16);
 
 /**
  * Describes the message infinitypool.testing.v1.CreateBookResponse.
  * Use `create(CreateBookResponseSchema)` to create a new message.
  */
-export const CreateBookResponseSchema =
-  /*@__PURE__*/
+export const CreateBookResponseSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 17);
 
 /**
  * Describes the message infinitypool.testing.v1.UpdateBookResponse.
  * Use `create(UpdateBookResponseSchema)` to create a new message.
  */
-export const UpdateBookResponseSchema =
-  /*@__PURE__*/
+export const UpdateBookResponseSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 18);
 
 /**
  * Describes the message infinitypool.testing.v1.ArchiveShelfResponse.
  * Use `create(ArchiveShelfResponseSchema)` to create a new message.
  */
-export const ArchiveShelfResponseSchema =
-  /*@__PURE__*/
+export const ArchiveShelfResponseSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 19);
 
 /**
  * Describes the message infinitypool.testing.v1.DeleteShelfResponse.
  * Use `create(DeleteShelfResponseSchema)` to create a new message.
  */
-export const DeleteShelfResponseSchema =
-  /*@__PURE__*/
+export const DeleteShelfResponseSchema = /*@__PURE__*/
   messageDesc(file_infinitypool_testing_v1_testing, 20);
 
 /**
  * Describes the enum infinitypool.testing.v1.Color.
  */
-export const ColorSchema = /*@__PURE__*/ enumDesc(file_infinitypool_testing_v1_testing, 0);
+export const ColorSchema = /*@__PURE__*/
+  enumDesc(file_infinitypool_testing_v1_testing, 0);
 
 /**
  * @generated from enum infinitypool.testing.v1.Color
  */
-export const Color = /*@__PURE__*/ tsEnum(ColorSchema);
+export const Color = /*@__PURE__*/
+  tsEnum(ColorSchema);
 
 /**
  * TestingService exists only for the gateway's tests. It exercises the parts of the
@@ -203,4 +179,6 @@ export const Color = /*@__PURE__*/ tsEnum(ColorSchema);
  *
  * @generated from service infinitypool.testing.v1.TestingService
  */
-export const TestingService = /*@__PURE__*/ serviceDesc(file_infinitypool_testing_v1_testing, 0);
+export const TestingService = /*@__PURE__*/
+  serviceDesc(file_infinitypool_testing_v1_testing, 0);
+
