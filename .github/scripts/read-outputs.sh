@@ -17,7 +17,7 @@ trap 'rm -f "$log"' EXIT
 
 unit_outputs() {
   local json
-  if json=$(terragrunt output -json --non-interactive --working-dir "$live_dir/$1" 2>"$log") &&
+  if json=$(terragrunt run --non-interactive --working-dir "$live_dir/$1" -- output -json 2>"$log") &&
     [[ -n $json ]] && jq -e 'type == "object"' >/dev/null 2>&1 <<<"$json"; then
     printf '%s' "$json"
   elif ((allow_missing)); then
