@@ -3,12 +3,16 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import {
   HealthCheckRequestSchema,
   HealthCheckResponse_ServingStatus,
   HealthCheckResponseSchema,
 } from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
+import * as v1alpha from "@infinity-pool/proto/grpc/reflection/v1alpha/reflection_pb.js";
 import {
   GetGreetingRequestSchema,
   GetGreetingResponseSchema,
@@ -91,6 +95,49 @@ describe("independent clients", () => {
     ]);
     expect(missing.code).not.toBe(0);
     expect(JSON.parse(missing.stderr)).toMatchObject({ code: "not_found" });
+  });
+
+  it("answers reflection v1alpha too, for older grpcurl builds", async () => {
+    const client = createClient(
+      v1alpha.ServerReflection,
+      createGrpcTransport({ baseUrl: backend.url }),
+    );
+    async function* requests() {
+      yield create(v1alpha.ServerReflectionRequestSchema, {
+        messageRequest: { case: "listServices", value: "*" },
+      });
+      yield create(v1alpha.ServerReflectionRequestSchema, {
+        messageRequest: {
+          case: "fileContainingSymbol",
+          value: "infinitypool.v1.GreetingService.SayHello",
+        },
+      });
+      yield create(v1alpha.ServerReflectionRequestSchema, {
+        messageRequest: { case: "fileByFilename", value: "no/such.proto" },
+      });
+    }
+    const answers = [];
+    for await (const res of client.serverReflectionInfo(requests()))
+      answers.push(res.messageResponse);
+    expect(answers[0]?.case).toBe("listServicesResponse");
+    expect(answers[1]?.case).toBe("fileDescriptorResponse");
+    const files =
+      answers[1]?.case === "fileDescriptorResponse"
+        ? answers[1].value.fileDescriptorProto.map(
+            (b) => fromBinary(FileDescriptorProtoSchema, b).name,
+          )
+        : [];
+    // The file comes with everything it imports, so one answer resolves the whole schema.
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "infinitypool/v1/greeting.proto",
+        "google/api/annotations.proto",
+        "google/api/http.proto",
+        "google/protobuf/descriptor.proto",
+        "google/protobuf/timestamp.proto",
+      ]),
+    );
+    expect(answers[2]).toMatchObject({ case: "errorResponse", value: { errorCode: 5 } });
   });
 
   it("@grpc/grpc-js calls GetGreeting and Health/Check", async () => {
