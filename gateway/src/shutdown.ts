@@ -17,14 +17,10 @@ export function handleSignals(gateway: Gateway, log: Logger, exit = process.exit
     log.info({ signal }, "shutdown requested");
     gateway
       .shutdown(signal === "SIGINT" ? 0 : undefined)
-      .then(() => {
-        log.flush();
-        exit(0);
-      })
+      .then(() => log.flush(() => exit(0)))
       .catch((error: unknown) => {
         log.error({ err: error }, "shutdown failed");
-        log.flush();
-        exit(1);
+        log.flush(() => exit(1));
       });
   };
   process.on("SIGTERM", stop);
