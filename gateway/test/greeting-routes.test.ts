@@ -170,6 +170,24 @@ describe.skipIf(skipWithoutPostgres)("Greeting routes on PostgreSQL", () => {
     expect(gw.logs.some((l) => l.requestId === id && l.status === 200)).toBe(true);
   });
 
+  it("serves every operation that /openapi.json documents", async () => {
+    const doc = (await request(`${gw.url}/openapi.json`)).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => [method.toUpperCase(), path] as const),
+    );
+    expect(operations.length).toBe(gw.gateway.router.routes.length + 4);
+    for (const [method, path] of operations) {
+      const res = await request(`${gw.url}${path.replace("{id}", "1")}`, {
+        method,
+        ...(method === "POST" ? { json: { text: "from the OpenAPI check" } } : {}),
+      });
+      // Served means routed: anything but "no route" or "wrong method". The POST has no token.
+      expect([200, 401], `${method} ${path}`).toContain(res.status);
+    }
+  });
+
   it("is ready while the backend answers health checks", async () => {
     expect((await request(`${gw.url}/readyz`)).status).toBe(200);
   });
