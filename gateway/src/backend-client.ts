@@ -12,6 +12,8 @@ export interface CallOptions {
   metadata: Record<string, string>;
   /** Retry UNAVAILABLE with backoff. Only for safe methods: the call may have reached a backend. */
   retry: boolean;
+  /** Aborted when the HTTP client goes away; the gRPC call is then cancelled. */
+  signal?: AbortSignal;
 }
 
 export interface CallResult {
@@ -95,7 +97,7 @@ export class BackendClient {
     const metadata = new grpc.Metadata();
     for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
     return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(
+      const call = this.client.makeUnaryRequest(
         `/${method.parent.typeName}/${method.name}`,
         (message: Message) => {
           const bytes = toBinary(method.input, message);
@@ -115,6 +117,7 @@ export class BackendClient {
           }
         },
       );
+      options.signal?.addEventListener("abort", () => call.cancel(), { once: true });
     });
   }
 
@@ -130,6 +133,7 @@ export class BackendClient {
         const pause = Math.random() * 25 * 2 ** (attempt - 1);
         const retryable =
           code === Code.UNAVAILABLE &&
+          options.signal?.aborted !== true &&
           attempt < maxAttempts &&
           Date.now() + pause < options.deadline - 5;
         if (!retryable) throw new UpstreamError(code, error.details ?? error.message, attempt);

@@ -254,6 +254,11 @@ export class Gateway {
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, ex: Exchange): Promise<void> {
+    // A client that hangs up cancels its upstream call instead of leaving the backend working.
+    const abort = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
     const url = req.url ?? "";
     if (!url.startsWith("/")) throw badRequest("the request target must be an absolute path");
     const q = url.indexOf("?");
@@ -312,6 +317,7 @@ export class Gateway {
       deadline,
       metadata,
       retry: route.httpMethod === "GET",
+      signal: abort.signal,
     });
     ex.upstreamCode = Code.OK;
     ex.attempts = result.attempts;

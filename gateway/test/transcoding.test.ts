@@ -347,6 +347,21 @@ describe("calling the backend", () => {
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
+  it("cancels the upstream call when the HTTP client hangs up", async () => {
+    const key = "Fail:cancelled:3001";
+    const controller = new AbortController();
+    const pending = fetch(`${gw.url}/testing/v1/status/0?delay_ms=3001`, {
+      signal: controller.signal,
+    }).catch(() => "aborted");
+    await new Promise((r) => setTimeout(r, 200));
+    controller.abort();
+    expect(await pending).toBe("aborted");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(backend.calls.get(key)).toBe(1);
+    const logged = gw.logs.find((l) => l.route === "/testing/v1/status/{code}" && l.status === 499);
+    expect(logged).toBeDefined();
+  });
+
   it("rejects a malformed Grpc-Timeout", async () => {
     const res = await request(`${gw.url}/testing/v1/status/0`, {
       headers: { "grpc-timeout": "soon" },

@@ -73,6 +73,7 @@ export async function startTestingBackend(): Promise<TestingBackend> {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, request.delayMs);
             context.signal.addEventListener("abort", () => {
+              count(`Fail:cancelled:${request.delayMs}`);
               clearTimeout(timer);
               resolve();
             });
