@@ -46,9 +46,15 @@ cleanup
 # exactly like the chart's single emptyDir.
 run_flags=(--network host --read-only --tmpfs "/tmp:rw,size=256m,mode=1777" --cap-drop ALL
   --security-opt no-new-privileges --user 1000:1000)
+build_flags=()
 if [[ $engine == podman ]]; then
   run_flags+=(--read-only-tmpfs=false)
   export BUILDAH_ISOLATION=${BUILDAH_ISOLATION:-chroot}
+  # BuildKit sets TARGETARCH itself; podman 4 does not.
+  case "$(uname -m)" in
+    x86_64) build_flags+=(--build-arg TARGETARCH=amd64) ;;
+    aarch64) build_flags+=(--build-arg TARGETARCH=arm64) ;;
+  esac
 fi
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
@@ -56,7 +62,7 @@ if [[ ${SKIP_BUILD:-0} != 1 ]]; then
     step "build $service image ($engine)"
     start=$SECONDS
     "$engine" build --quiet -f "$service/Dockerfile" -t "localhost/infinity-pool/$service:smoke" \
-      --build-arg "REVISION=$revision" --build-arg "SOURCE_URL=local" . >/dev/null
+      "${build_flags[@]}" --build-arg "REVISION=$revision" --build-arg "SOURCE_URL=local" . >/dev/null
     echo "built localhost/infinity-pool/$service:smoke in $((SECONDS - start))s"
   done
 fi
