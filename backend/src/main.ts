@@ -1,33 +1,6 @@
-import { ConfigError, loadConfig } from "./config.ts";
-import { openDatabase } from "./db/database.ts";
-import { HealthMonitor } from "./health.ts";
-import { observe } from "./interceptors.ts";
-import { createLogger } from "./logger.ts";
-import { startServer } from "./server.ts";
-import { routes } from "./services.ts";
-import { atMost, onShutdownSignal } from "./shutdown.ts";
-import { exitOnStartupError } from "./startup.ts";
+// Signal handling comes first and everything else loads after it (see ShutdownSignals).
+import { ShutdownSignals } from "./shutdown.ts";
 
-try {
-  const config = loadConfig();
-  const log = createLogger(config.logLevel);
-  const database = openDatabase(config.database, config.pool, log);
-  if (config.migrateOnStart) await database.migrate();
-  const health = new HealthMonitor(database, config.healthCheckIntervalMs, log);
-  await health.start();
-  const server = await startServer({
-    host: config.host,
-    port: config.port,
-    routes: routes(database, health),
-    interceptors: [observe(log, health)],
-  });
-  log.info({ port: server.port, database: config.database.kind }, "backend listening");
-  onShutdownSignal(log, async () => {
-    health.shutdown();
-    await server.close(config.shutdownTimeoutMs);
-    // A query still stuck after the drain would hold pool.end() until its statement timeout.
-    await atMost(1_000, database.close());
-  });
-} catch (err) {
-  exitOnStartupError(err, ConfigError);
-}
+const signals = new ShutdownSignals();
+const { start } = await import("./start.ts");
+await start(signals);

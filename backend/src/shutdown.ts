@@ -1,16 +1,38 @@
 import type { Logger } from "./logger.ts";
 
 /**
- * Runs `drain` once on the first SIGTERM or SIGINT and exits 0 when it resolves (1 if it throws).
- * A second signal while draining is ignored: Kubernetes follows up with SIGKILL on its own.
+ * Owns SIGTERM and SIGINT for the whole life of the process. It is installed before anything slow
+ * loads, because Node running as PID 1 in a container ignores SIGTERM until a handler exists: a
+ * pod stopped while still starting would otherwise hang until SIGKILL.
  */
-export function onShutdownSignal(log: Logger, drain: () => Promise<void>): void {
-  let draining = false;
-  const handle = (signal: NodeJS.Signals) => {
-    if (draining) return;
-    draining = true;
+export class ShutdownSignals {
+  #log: Logger | undefined;
+  #drain: (() => Promise<void>) | undefined;
+  #draining = false;
+
+  constructor() {
+    process.on("SIGTERM", this.#handle);
+    process.on("SIGINT", this.#handle);
+  }
+
+  /** From now on a signal drains with `drain`, then exits 0 (1 if draining throws). */
+  ready(log: Logger, drain: () => Promise<void>): void {
+    this.#log = log;
+    this.#drain = drain;
+  }
+
+  #handle = (signal: NodeJS.Signals) => {
+    // A second signal while draining is ignored: Kubernetes follows up with SIGKILL on its own.
+    if (this.#draining) return;
+    this.#draining = true;
+    const log = this.#log;
+    if (!this.#drain || !log) {
+      // Nothing is served yet, so there is nothing to drain.
+      process.stderr.write(`backend: ${signal} during startup; exiting\n`);
+      process.exit(0);
+    }
     log.info({ signal }, "shutting down");
-    drain().then(
+    this.#drain().then(
       () => {
         log.info("shutdown complete");
         process.exit(0);
@@ -21,8 +43,6 @@ export function onShutdownSignal(log: Logger, drain: () => Promise<void>): void 
       },
     );
   };
-  process.on("SIGTERM", handle);
-  process.on("SIGINT", handle);
 }
 
 /** Waits for `work` at most `ms`; whatever it still holds is released when the process exits. */

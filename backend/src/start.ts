@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from "./config.ts";
+import { openDatabase } from "./db/database.ts";
+import { HealthMonitor } from "./health.ts";
+import { observe } from "./interceptors.ts";
+import { createLogger } from "./logger.ts";
+import { startServer } from "./server.ts";
+import { routes } from "./services.ts";
+import { atMost, type ShutdownSignals } from "./shutdown.ts";
+import { exitOnStartupError } from "./startup.ts";
+
+/** Wires the backend together: config → database → health → server → shutdown. */
+export async function start(signals: ShutdownSignals): Promise<void> {
+  try {
+    const config = loadConfig();
+    const log = createLogger(config.logLevel);
+    const database = openDatabase(config.database, config.pool, log);
+    if (config.migrateOnStart) await database.migrate();
+    const health = new HealthMonitor(database, config.healthCheckIntervalMs, log);
+    await health.start();
+    const server = await startServer({
+      host: config.host,
+      port: config.port,
+      routes: routes(database, health),
+      interceptors: [observe(log, health)],
+    });
+    log.info({ port: server.port, database: config.database.kind }, "backend listening");
+    signals.ready(log, async () => {
+      health.shutdown();
+      await server.close(config.shutdownTimeoutMs);
+      // A query still stuck after the drain would hold pool.end() until its statement timeout.
+      await atMost(1_000, database.close());
+    });
+  } catch (err) {
+    exitOnStartupError(err, ConfigError);
+  }
+}
