@@ -96,8 +96,8 @@ function wrk(url: string, connections: number, duration = seconds): Result {
   const socketErrors = socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
   return {
     rps: num(/Requests\/sec:\s+([\d.]+)/),
-    p50: toMs(/50%\s+(\S+)/.exec(out)?.[1] ?? ""),
-    p99: toMs(/99%\s+(\S+)/.exec(out)?.[1] ?? ""),
+    p50: toMs(/^\s+50%\s+(\S+)$/m.exec(out)?.[1] ?? ""),
+    p99: toMs(/^\s+99%\s+(\S+)$/m.exec(out)?.[1] ?? ""),
     errors: num(/Non-2xx or 3xx responses: (\d+)/) + socketErrors,
     requests: num(/(\d+) requests in/),
   };

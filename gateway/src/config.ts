@@ -44,7 +44,7 @@ const schema = z.object({
   BACKEND_REFRESH_MS: integer(0, 3_600_000).default(30_000),
   GATEWAY_WRITE_TOKENS: z.string().default(""),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  SHUTDOWN_DELAY_MS: integer(0, 600_000).default(5_000),
+  SHUTDOWN_DELAY_MS: integer(0, 600_000).default(0),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   GATEWAY_DEADLINE_MS: integer(1, 600_000).default(5_000),
   GATEWAY_MAX_DEADLINE_MS: integer(1, 600_000).default(30_000),

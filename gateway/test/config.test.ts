@@ -10,6 +10,8 @@ describe("configuration", () => {
     expect(c.headersTimeoutMs).toBeLessThanOrEqual(c.requestTimeoutMs);
     expect(c.writeTokens).toEqual([]);
     expect(c.shutdownTimeoutMs).toBe(10_000);
+    // The chart's preStop sleep does the waiting for the load balancer.
+    expect(c.shutdownDelayMs).toBe(0);
   });
 
   it("reads tokens as a comma-separated list, ignoring blanks", () => {
