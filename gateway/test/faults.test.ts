@@ -134,7 +134,8 @@ describe.skipIf(skipWithoutPostgres)("faults under load", () => {
 
       expect(notReadyAt).toBeGreaterThan(0);
       expect(samples.length).toBeGreaterThan(50);
-      expect(samples.filter((s) => s.at >= signalledAt).length).toBeGreaterThan(0);
+      // Requests in flight at the signal, or sent before readiness was seen failing, were answered.
+      expect(samples.filter((s) => s.at + s.ms >= signalledAt).length).toBeGreaterThan(0);
       const failed = samples.filter((s) => s.status !== 200);
       expect(failed, `not ready after ${notReadyAt - signalledAt} ms`).toEqual([]);
       expect(exit).toEqual({ code: 0, signal: null });
