@@ -1,9 +1,10 @@
 import { create, type DescMethod, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
+  Health,
   HealthCheckRequestSchema,
+  type HealthCheckResponse,
   HealthCheckResponse_ServingStatus,
-  HealthCheckResponseSchema,
 } from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
 import { Code } from "./status.ts";
 
@@ -144,22 +145,13 @@ export class BackendClient {
 
   /** True when grpc.health.v1.Health/Check reports SERVING for the service ("" = the server). */
   async healthy(service: string, timeoutMs: number): Promise<boolean> {
-    const method = {
-      parent: { typeName: "grpc.health.v1.Health" },
-      name: "Check",
-      input: HealthCheckRequestSchema,
-      output: HealthCheckResponseSchema,
-    } as unknown as DescMethod;
     try {
-      const response = await this.once(method, create(HealthCheckRequestSchema, { service }), {
-        deadline: Date.now() + timeoutMs,
-        metadata: {},
-        retry: false,
-      });
-      return (
-        (response as ReturnType<typeof create<typeof HealthCheckResponseSchema>>).status ===
-        HealthCheckResponse_ServingStatus.SERVING
-      );
+      const response = (await this.once(
+        Health.method.check,
+        create(HealthCheckRequestSchema, { service }),
+        { deadline: Date.now() + timeoutMs, metadata: {}, retry: false },
+      )) as HealthCheckResponse;
+      return response.status === HealthCheckResponse_ServingStatus.SERVING;
     } catch {
       return false;
     }
