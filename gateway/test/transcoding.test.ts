@@ -484,6 +484,13 @@ describe("operations", () => {
     );
   });
 
+  it("keeps idle connections longer than the ALB (60 s) and bounds slow clients", () => {
+    const server = gw.gateway.server;
+    expect(server.keepAliveTimeout).toBe(65_000);
+    expect(server.headersTimeout).toBe(15_000);
+    expect(server.requestTimeout).toBe(30_000);
+  });
+
   it("refuses other methods on operational paths", async () => {
     const res = await request(`${gw.url}/healthz`, { method: "POST" });
     expect(res.status).toBe(405);
