@@ -213,6 +213,9 @@ export class Gateway {
         ...(ex.attempts && ex.attempts > 1 ? { attempts: ex.attempts } : {}),
         ...(ex.errorMessage ? { error: ex.errorMessage } : {}),
         remote: req.socket.remoteAddress,
+        // Behind the ALB: the client's address, and the id that joins this line to the ALB's logs.
+        ...(req.headers["x-forwarded-for"] ? { forwardedFor: req.headers["x-forwarded-for"] } : {}),
+        ...(req.headers["x-amzn-trace-id"] ? { amznTraceId: req.headers["x-amzn-trace-id"] } : {}),
       },
       "request",
     );
