@@ -1,14 +1,55 @@
-import { asc, eq, gt } from "drizzle-orm";
+import { asc, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
 import { type GreetingRow, greetings } from "../db/schema.ts";
 
+interface Prepared<P> {
+  execute(params: P): Promise<GreetingRow[]>;
+}
+
+// Read queries are prepared once per connection pool: neither Drizzle nor PostgreSQL builds or
+// plans them again on each call, which measurably raises throughput on the GET / hot path.
+function preparedPerDb<P>(build: (db: Db) => Prepared<P>): (db: Db) => Prepared<P> {
+  const cache = new WeakMap<Db, Prepared<P>>();
+  return (db) => {
+    let query = cache.get(db);
+    if (!query) {
+      query = build(db);
+      cache.set(db, query);
+    }
+    return query;
+  };
+}
+
+const firstQuery = preparedPerDb((db) =>
+  db.select().from(greetings).orderBy(asc(greetings.id)).limit(1).prepare("first_greeting"),
+);
+
+const byIdQuery = preparedPerDb<{ id: bigint }>((db) =>
+  db
+    .select()
+    .from(greetings)
+    .where(eq(greetings.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare("greeting_by_id"),
+);
+
+const pageQuery = preparedPerDb<{ after: bigint; limit: number }>((db) =>
+  db
+    .select()
+    .from(greetings)
+    .where(gt(greetings.id, sql.placeholder("after")))
+    .orderBy(asc(greetings.id))
+    .limit(sql.placeholder("limit"))
+    .prepare("greetings_page"),
+);
+
 export async function firstGreeting(db: Db): Promise<GreetingRow | undefined> {
-  const rows = await db.select().from(greetings).orderBy(asc(greetings.id)).limit(1);
+  const rows = await firstQuery(db).execute({});
   return rows[0];
 }
 
 export async function greetingById(db: Db, id: bigint): Promise<GreetingRow | undefined> {
-  const rows = await db.select().from(greetings).where(eq(greetings.id, id)).limit(1);
+  const rows = await byIdQuery(db).execute({ id });
   return rows[0];
 }
 
@@ -17,12 +58,7 @@ export async function listGreetings(
   afterId: bigint,
   limit: number,
 ): Promise<GreetingRow[]> {
-  return db
-    .select()
-    .from(greetings)
-    .where(gt(greetings.id, afterId))
-    .orderBy(asc(greetings.id))
-    .limit(limit);
+  return pageQuery(db).execute({ after: afterId, limit });
 }
 
 export type CreateResult =
