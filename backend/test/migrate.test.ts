@@ -36,19 +36,7 @@ describe.skipIf(skipWithoutPostgres)("migrations", () => {
     const runs = Array.from({ length: 3 }, () =>
       spawnBackend({ script: "migrate", env: { DATABASE_URL: url } }),
     );
-    await expect
-      .poll(
-        async () =>
-          // A fresh session each time: inside a transaction pg_stat_activity is a frozen snapshot.
-          (
-            await db.query(
-              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND wait_event_type = 'Lock'",
-              [db.user],
-            )
-          ).rows[0].n,
-        { timeout: 30_000, interval: 100 },
-      )
-      .toBe(3);
+    await expect.poll(() => db.lockWaiters(), { timeout: 30_000, interval: 100 }).toBe(3);
     await gate.query("COMMIT");
     await gate.end();
     const results = await Promise.all(runs.map((r) => r.exited));

@@ -49,10 +49,7 @@ describe.skipIf(skipWithoutPostgres)("credentials from Secrets Manager", () => {
     // also end them to force the pool to log in again with whatever it has cached.
     await db.query(`ALTER ROLE ${db.user} PASSWORD '${next}'`);
     sm.setSecret(secretId, { username: db.user, password: next });
-    await db.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()",
-      [db.user],
-    );
+    await db.terminateAppSessions();
     await new Promise((r) => setTimeout(r, 300));
     return next;
   }
@@ -88,10 +85,7 @@ describe.skipIf(skipWithoutPostgres)("credentials from Secrets Manager", () => {
     passwords.push(actual, wrong);
     await db.query(`ALTER ROLE ${db.user} PASSWORD '${actual}'`);
     sm.setSecret(secretId, { username: db.user, password: wrong });
-    await db.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()",
-      [db.user],
-    );
+    await db.terminateAppSessions();
     await new Promise((r) => setTimeout(r, 300));
     const err = await greetings.sayHello({}).catch((e: unknown) => e);
     expect(err).toMatchObject({

@@ -36,16 +36,7 @@ describe.skipIf(skipWithoutPostgres)("graceful shutdown", () => {
     await expect.poll(() => backend.logs().length, { timeout: 5_000 }).toBeGreaterThan(0);
     // Wait until the server has taken the calls: the pool's connections queue on the lock.
     await expect
-      .poll(
-        async () =>
-          (
-            await db.query(
-              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND wait_event_type = 'Lock'",
-              [db.user],
-            )
-          ).rows[0].n,
-        { timeout: 10_000, interval: 50 },
-      )
+      .poll(() => db.lockWaiters(), { timeout: 10_000, interval: 50 })
       .toBeGreaterThanOrEqual(5);
 
     backend.kill("SIGTERM");

@@ -60,6 +60,10 @@ export interface PostgresServer {
   password: string;
   /** Runs SQL as the superuser, against the application database unless another is named. */
   query(sql: string, params?: unknown[], database?: string): Promise<pg.QueryResult>;
+  /** Sessions of the application role currently waiting for a lock. */
+  lockWaiters(): Promise<number>;
+  /** Ends every session of the application role, as a failover or an operator would. */
+  terminateAppSessions(): Promise<void>;
   /** Connection settings of the superuser, for tests that need a session of their own. */
   superuserConfig(): pg.ClientConfig;
   /** Creates another empty database owned by the application role and returns its URL. */
@@ -170,6 +174,20 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     user,
     password,
     superuserConfig: () => ({ ...superConfig, database }),
+    // A fresh session each time: inside a transaction pg_stat_activity is a frozen snapshot.
+    lockWaiters: async () =>
+      (
+        await server.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND wait_event_type = 'Lock'",
+          [user],
+        )
+      ).rows[0].n,
+    terminateAppSessions: async () => {
+      await server.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()",
+        [user],
+      );
+    },
     query: (sql, params, other) =>
       withClient({ ...superConfig, database: other ?? database }, (client) =>
         client.query(sql, params),
