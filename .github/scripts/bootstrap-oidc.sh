@@ -19,10 +19,21 @@ terragrunt run --non-interactive --backend-bootstrap --working-dir "$unit" -- ap
 role_arn=$(terragrunt run --non-interactive --working-dir "$unit" -- output -raw deploy_role_arn 2>/dev/null)
 echo "bootstrap-oidc: deploy role $role_arn"
 
+# The pipeline re-applies this unit, so it must make the same choice about the OIDC provider.
+reuse_provider=false
+if [[ ${TG_CREATE_GITHUB_OIDC_PROVIDER:-true} == false ]]; then reuse_provider=true; fi
+
 if command -v gh >/dev/null && gh auth status >/dev/null 2>&1; then
   gh variable set AWS_ROLE_ARN --repo "$GITHUB_REPOSITORY" --body "$role_arn"
   echo "bootstrap-oidc: repository variable AWS_ROLE_ARN is set"
+  if [[ $reuse_provider == true ]]; then
+    gh variable set TG_CREATE_GITHUB_OIDC_PROVIDER --repo "$GITHUB_REPOSITORY" --body false
+    echo "bootstrap-oidc: repository variable TG_CREATE_GITHUB_OIDC_PROVIDER=false is set"
+  fi
 else
   echo "bootstrap-oidc: now set the repository variable AWS_ROLE_ARN to the ARN above"
+  if [[ $reuse_provider == true ]]; then
+    echo "  and the repository variable TG_CREATE_GITHUB_OIDC_PROVIDER to false"
+  fi
   echo "  (Settings > Secrets and variables > Actions > Variables > New repository variable)"
 fi

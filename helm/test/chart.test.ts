@@ -147,12 +147,14 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
       .containers[0];
     const port = backend.ports.find((p: { name: string }) => p.name === "grpc").containerPort;
     expect(port).toBe(50051);
-    expect(backend.livenessProbe.grpc).toEqual({ port, service: "" });
+    // A database outage must not restart backends: only readiness depends on gRPC health.
+    expect(backend.livenessProbe).toMatchObject({ tcpSocket: { port: "grpc" } });
+    expect(backend.livenessProbe.grpc).toBeUndefined();
+    expect(backend.startupProbe).toMatchObject({ tcpSocket: { port: "grpc" } });
     expect(backend.readinessProbe.grpc).toEqual({
       port,
       service: "infinitypool.v1.GreetingService",
     });
-    expect(backend.startupProbe.grpc.port).toBe(port);
     const gateway = find(manifests(), "Deployment", "infinity-pool-gateway").spec.template.spec
       .containers[0];
     expect(gateway.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http" });
@@ -438,7 +440,7 @@ describe("production values", () => {
         m.kind === "ServiceAccount" && m.metadata.name === "infinity-pool-backend" && !isHook(m),
     );
     expect(account?.metadata.annotations?.["eks.amazonaws.com/role-arn"]).toBe(
-      "arn:aws:iam::123456789012:role/infinity-pool-dev-backend",
+      "arn:aws:iam::123456789012:role/infinity-pool-dev-backend-irsa",
     );
     const config = find(manifests(), "ConfigMap", "infinity-pool-backend").data;
     expect(config).toMatchObject({
@@ -458,7 +460,7 @@ describe("production values", () => {
     expect(env).toEqual([
       {
         name: "GATEWAY_WRITE_TOKENS",
-        valueFrom: { secretKeyRef: { name: "infinity-pool-gateway-tokens", key: "tokens" } },
+        valueFrom: { secretKeyRef: { name: "infinity-pool-gateway-auth", key: "tokens" } },
       },
     ]);
   });

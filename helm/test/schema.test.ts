@@ -108,7 +108,7 @@ describe("helm template rejects bad values with a message naming the key", () =>
     ],
     [
       "an unknown SSL mode",
-      { set: { "backend.database.sslMode": "require" } },
+      { set: { "backend.database.sslMode": "prefer" } },
       "at '/backend/database/sslMode'",
     ],
   ] as [string, RenderOptions, string][])("%s", (_name, options, message) => {
