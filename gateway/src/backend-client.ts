@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { create, type DescMethod, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
@@ -55,8 +56,6 @@ const channelOptions: grpc.ChannelOptions = {
   "grpc.max_reconnect_backoff_ms": 2_000,
   "grpc.dns_min_time_between_resolutions_ms": 1_000,
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A generic gRPC client: any unary method of any descriptor, with messages encoded by protobuf-es.
@@ -118,7 +117,9 @@ export class BackendClient {
           }
         },
       );
-      options.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+      // An abort before the call started fires no event: cancel it now.
+      if (options.signal?.aborted) call.cancel();
+      else options.signal?.addEventListener("abort", () => call.cancel(), { once: true });
     });
   }
 

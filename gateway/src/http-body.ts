@@ -10,18 +10,26 @@ export function hasBody(req: IncomingMessage): boolean {
   return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
+function unsupportedMediaType(message: string, headers: Record<string, string> = {}): HttpError {
+  return new HttpError(415, Code.INVALID_ARGUMENT, message, headers);
+}
+
 function checkContentType(req: IncomingMessage): void {
-  const header = req.headers["content-type"];
-  if (header === undefined) {
-    throw new HttpError(415, Code.INVALID_ARGUMENT, "the request body must be application/json");
+  const encoding = req.headers["content-encoding"];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
+    // Decompressing would bypass the size limit; Accept-Encoding says what is accepted (RFC 7694).
+    throw unsupportedMediaType("the request body must not be compressed", {
+      "accept-encoding": "identity",
+    });
   }
-  const [type, ...params] = header.split(";").map((p) => p.trim().toLowerCase());
+  const header = req.headers["content-type"];
+  const [type, ...params] = (header ?? "").split(";").map((p) => p.trim().toLowerCase());
   if (type !== "application/json") {
-    throw new HttpError(415, Code.INVALID_ARGUMENT, "the request body must be application/json");
+    throw unsupportedMediaType("the request body must be application/json");
   }
   for (const param of params) {
     if (param.startsWith("charset=") && !/^charset="?utf-8"?$/.test(param)) {
-      throw new HttpError(415, Code.INVALID_ARGUMENT, "the request body must be UTF-8 JSON");
+      throw unsupportedMediaType("the request body must be UTF-8 JSON");
     }
   }
 }

@@ -1,4 +1,4 @@
-import { GreetingService } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import { file_infinitypool_v1_greeting } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { Gateway } from "./server.ts";
@@ -16,7 +16,11 @@ try {
 }
 
 const log = createLogger(config.logLevel);
-const gateway = new Gateway({ config, services: [GreetingService], logger: log });
+const gateway = new Gateway({
+  config,
+  services: file_infinitypool_v1_greeting.services,
+  logger: log,
+});
 handleSignals(gateway, log);
 const address = await gateway.listen();
 const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;

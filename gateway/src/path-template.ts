@@ -159,10 +159,14 @@ export function decodeVariable(raw: string, multiSegment: boolean): string {
     .join("%2F");
 }
 
-/** Orders templates so the most specific one is tried first: literals before "*" before "**". */
+/**
+ * Orders templates so the most specific one is tried first: literals before "*" before the end of
+ * the template before "**". The end ranks above "**" because "**" also matches zero segments:
+ * "/v1/files" must win over "/v1/files/{path=**}" for the path "/v1/files", as in grpc-gateway.
+ */
 export function compareSpecificity(a: PathTemplate, b: PathTemplate): number {
   const rank = (s: Segment | undefined): number =>
-    s === undefined ? 3 : s.kind === "literal" ? 0 : s.kind === "wildcard" ? 1 : 2;
+    s === undefined ? 2 : s.kind === "literal" ? 0 : s.kind === "wildcard" ? 1 : 3;
   const n = Math.max(a.segments.length, b.segments.length);
   for (let k = 0; k < n; k++) {
     const d = rank(a.segments[k]) - rank(b.segments[k]);

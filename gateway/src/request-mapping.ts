@@ -131,7 +131,7 @@ function setJson(
     if (!last) {
       let child: JsonValue | undefined = object[field.jsonName];
       for (const alias of aliases) {
-        if (child === undefined && alias in object) {
+        if (child === undefined && Object.hasOwn(object, alias)) {
           child = object[alias];
           delete object[alias];
         }
@@ -152,7 +152,7 @@ function setJson(
       if (Array.isArray(list)) list.push(value);
       else object[field.jsonName] = [value];
     } else {
-      if (field.jsonName in object) {
+      if (Object.hasOwn(object, field.jsonName)) {
         throw badRequest(`query parameter "${name}" is given more than once`);
       }
       object[field.jsonName] = value;

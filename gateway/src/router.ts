@@ -1,4 +1,4 @@
-import { compareSpecificity, matchSegments } from "./path-template.ts";
+import { compareSpecificity, matchSegments, type PathTemplate } from "./path-template.ts";
 import type { Route } from "./routes.ts";
 
 export type RouteMatch =
@@ -20,13 +20,16 @@ export class Router {
     const seen = new Map<string, Route>();
     for (const route of sorted) {
       const key = `${route.httpMethod} ${route.template.source}`;
-      const other = seen.get(key);
+      // Variable names do not change what a template matches: "/v1/{id}" and "/v1/{name}" collide.
+      const shape = `${route.httpMethod} ${conflictKey(route.template)}`;
+      const other = seen.get(shape);
       if (other) {
         throw new RouterError(
-          `${key} is bound by both ${other.operationId} and ${route.operationId}`,
+          `${key} (${route.operationId}) matches the same requests as ` +
+            `${other.httpMethod} ${other.template.source} (${other.operationId})`,
         );
       }
-      seen.set(key, route);
+      seen.set(shape, route);
       for (const reserved of reservedPaths) {
         const raw = reserved.slice(1).split("/");
         if (route.template.verb === undefined && matchSegments(route.template, raw)) {
@@ -37,7 +40,9 @@ export class Router {
     this.routes = sorted;
   }
 
+  /** HEAD is served by the GET route of the path (the response goes without its body). */
   match(method: string, rawPath: string): RouteMatch {
+    const wanted = method === "HEAD" ? "GET" : method;
     // "/" is the root template with no segments; "/a/b" gives ["a", "b"]; "/a/" gives ["a", ""].
     const raw = rawPath === "/" ? [] : rawPath.slice(1).split("/");
     const last = raw.length > 0 ? (raw[raw.length - 1] as string) : "";
@@ -51,10 +56,20 @@ export class Router {
       }
       const rawValues = matchSegments(route.template, segments);
       if (!rawValues) continue;
-      if (route.httpMethod === method) return { kind: "found", route, rawValues };
+      if (route.httpMethod === wanted) return { kind: "found", route, rawValues };
       allow ??= [];
       if (!allow.includes(route.httpMethod)) allow.push(route.httpMethod);
+      if (route.httpMethod === "GET" && !allow.includes("HEAD")) allow.push("HEAD");
     }
     return allow ? { kind: "method-not-allowed", allow: allow.sort() } : { kind: "not-found" };
   }
+}
+
+/** What a template matches, without its variable names: literals, "*" and "**", and the verb. */
+function conflictKey(template: PathTemplate): string {
+  const segments = template.segments.map((s) =>
+    s.kind === "literal" ? s.value : s.kind === "wildcard" ? "{*}" : "{**}",
+  );
+  const verb = template.verb === undefined ? "" : `:${template.verb}`;
+  return `/${segments.join("/")}${verb}`;
 }

@@ -8,6 +8,7 @@ import {
   STATUS_CODES,
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type DescService, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { WriteAuth } from "./auth.ts";
 import { BackendClient, UpstreamError } from "./backend-client.ts";
@@ -38,10 +39,19 @@ export interface GatewayOptions {
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
-const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+// W3C Trace Context: version ff and all-zero trace or parent ids are invalid and must be dropped.
+const traceparentPattern =
+  /^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 const opsPaths = new Set(operationalPaths.map((p) => p.path));
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+function methodNotAllowed(method: string, allow: string): HttpError {
+  return new HttpError(405, Code.UNIMPLEMENTED, `${method} is not allowed here`, { allow });
+}
+
+/** A client that went away mid-request: nothing to answer, and not a gateway fault. */
+function clientAborted(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === "ECONNRESET";
+}
 
 /** Per-request facts gathered for the access log and metrics. */
 interface Exchange {
@@ -103,6 +113,10 @@ export class Gateway {
         void this.handle(req, res);
       },
     );
+    // Without a listener Node answers an unknown Expect with a bare 417; dispatch sends it as JSON.
+    this.server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
+      void this.handle(req, res);
+    });
     // One more than allowed so an overflow is visible: Node silently drops headers past the limit.
     this.server.maxHeadersCount = this.config.maxHeaderCount + 1;
     this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) =>
@@ -188,7 +202,7 @@ export class Gateway {
     try {
       await this.dispatch(req, res, exchange);
     } catch (error) {
-      this.fail(res, exchange, error);
+      this.fail(req, res, exchange, error);
     }
   }
 
@@ -239,10 +253,19 @@ export class Gateway {
     res.end(body);
   }
 
-  private fail(res: ServerResponse, ex: Exchange, error: unknown): void {
+  private fail(req: IncomingMessage, res: ServerResponse, ex: Exchange, error: unknown): void {
     if (error instanceof HttpError) {
       ex.errorMessage = error.message;
-      this.send(res, error.httpStatus, statusBody(error.code, error.message), error.headers);
+      // Refused before its body was read: closing beats letting Node read and discard the rest.
+      const unread = hasBody(req) && !req.readableEnded ? { connection: "close" } : {};
+      this.send(res, error.httpStatus, statusBody(error.code, error.message), {
+        ...error.headers,
+        ...unread,
+      });
+    } else if (clientAborted(error)) {
+      // Not a gateway fault, and no one is left to answer; the access log line says 499.
+      this.log.debug({ requestId: ex.requestId }, "client closed the connection mid-request");
+      res.destroy();
     } else if (error instanceof UpstreamError) {
       ex.upstreamCode = error.code;
       ex.attempts = error.attempts;
@@ -268,14 +291,15 @@ export class Gateway {
     const path = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? "" : url.slice(q + 1);
     const method = req.method ?? "";
+    const expect = req.headers.expect;
+    if (expect !== undefined && expect.toLowerCase() !== "100-continue") {
+      throw new HttpError(417, Code.INVALID_ARGUMENT, "only Expect: 100-continue is supported");
+    }
 
     if (opsPaths.has(path)) {
       ex.route = path;
-      if (method !== "GET") {
-        throw new HttpError(405, Code.UNIMPLEMENTED, `${method} is not allowed here`, {
-          allow: "GET",
-        });
-      }
+      // Node sends no body for HEAD whatever the handler writes.
+      if (method !== "GET" && method !== "HEAD") throw methodNotAllowed(method, "GET, HEAD");
       return this.operational(path, res);
     }
     if (req.rawHeaders.length / 2 > this.config.maxHeaderCount) {
@@ -285,11 +309,7 @@ export class Gateway {
     if (match.kind === "not-found") {
       throw new HttpError(404, Code.NOT_FOUND, "no route for this path");
     }
-    if (match.kind === "method-not-allowed") {
-      throw new HttpError(405, Code.UNIMPLEMENTED, `${method} is not allowed here`, {
-        allow: match.allow.join(", "),
-      });
-    }
+    if (match.kind === "method-not-allowed") throw methodNotAllowed(method, match.allow.join(", "));
     const route = match.route;
     ex.route = route.template.source;
     // Authenticate before reading the body: an anonymous client cannot make us buffer anything.

@@ -59,6 +59,9 @@ const opaqueMessages: Record<number, string> = {
   [Code.CANCELLED]: "the request was cancelled",
   [Code.UNKNOWN]: "internal error",
   [Code.DEADLINE_EXCEEDED]: "the backend did not answer within the deadline",
+  // grpc-js raises these itself (message size limits, unknown method) with internal detail.
+  [Code.RESOURCE_EXHAUSTED]: "too many requests or too large a message, try again later",
+  [Code.UNIMPLEMENTED]: "this operation is not implemented",
   [Code.INTERNAL]: "internal error",
   [Code.UNAVAILABLE]: "the backend is unavailable, try again later",
   [Code.DATA_LOSS]: "internal error",

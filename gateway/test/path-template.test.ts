@@ -70,6 +70,14 @@ describe("path templates", () => {
     expect(sorted).toEqual(["/v1/items", "/v1/{id}:run", "/v1/{id}", "/v1/{x=**}"]);
   });
 
+  it("order an exact path before a sibling ** that also matches it", () => {
+    const sorted = ["/v1/files/{path=**}", "/v1/files", "/v1/files/{id}"]
+      .map(parseTemplate)
+      .sort(compareSpecificity)
+      .map((t) => t.source);
+    expect(sorted).toEqual(["/v1/files/{id}", "/v1/files", "/v1/files/{path=**}"]);
+  });
+
   it("render OpenAPI paths", () => {
     const path = (s: string) => openApiPath(parseTemplate(s)).path;
     expect(path("/v1/{name=shelves/*}:archive")).toBe("/v1/shelves/{shelvesId}:archive");

@@ -1,9 +1,15 @@
 // Transcoding semantics against a real gRPC server (connect-node over HTTP/2) for the test-only
 // infinitypool.testing.v1.TestingService, through an in-process gateway built from its descriptors.
-import { TestingService } from "@infinity-pool/proto/infinitypool/testing/v1/testing_pb.js";
+import { connect } from "node:net";
+import { create } from "@bufbuild/protobuf";
+import {
+  FailRequestSchema,
+  TestingService,
+} from "@infinity-pool/proto/infinitypool/testing/v1/testing_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BackendClient, UpstreamError } from "../src/backend-client.ts";
 import { type InProcessGateway, startGateway } from "./support/gateway.ts";
-import { request } from "./support/http.ts";
+import { rawRequest, request } from "./support/http.ts";
 import { startTestingBackend, type TestingBackend } from "./support/testing-backend.ts";
 
 let backend: TestingBackend;
@@ -71,6 +77,11 @@ describe("query parameters", () => {
       maybe: false,
       note: "",
     });
+  });
+
+  it("set a field whose JSON name every JavaScript object inherits (toString)", async () => {
+    const { request: r } = await echoed("/testing/v1/echo?to_string=x");
+    expect(r.toString).toBe("x");
   });
 
   it("accept JSON names as well as proto names", async () => {
@@ -154,7 +165,7 @@ describe("path templates", () => {
   it("answer 405 with Allow for a known path and another method", async () => {
     const res = await request(`${gw.url}/testing/v1/shelves/s1`, { method: "PUT", headers: auth });
     expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("DELETE, GET");
+    expect(res.headers.get("allow")).toBe("DELETE, GET, HEAD");
     expect(res.body).toMatchObject({ code: 12, details: [] });
   });
 
@@ -306,9 +317,10 @@ describe("gRPC status mapping", () => {
     expect(res.headers.get("content-type")).toBe("application/json");
     const body = res.body as { code: number; message: string; details: unknown[] };
     expect(body.details).toEqual([]);
-    // 500s say only "internal error"; the backend's text could describe its internals.
+    // 500s say only "internal error"; the backend's text could describe its internals. grpc-js
+    // writes RESOURCE_EXHAUSTED and UNIMPLEMENTED itself, with internal detail, so those too.
     expect(body.code).toBe(status === 500 ? 13 : code);
-    if ([1, 2, 4, 13, 14, 15].includes(code)) expect(body.message).not.toContain("detail");
+    if ([1, 2, 4, 8, 12, 13, 14, 15].includes(code)) expect(body.message).not.toContain("detail");
     else expect(body.message).toBe(`detail ${code}`);
   });
 
@@ -362,6 +374,37 @@ describe("calling the backend", () => {
     expect(logged).toBeDefined();
   });
 
+  it("clamps a Grpc-Timeout above the configured maximum", async () => {
+    const { metadata } = await echoed("/testing/v1/echo", { headers: { "grpc-timeout": "2H" } });
+    const match = /^(\d+)([HMSmun])$/.exec(metadata["grpc-timeout"] ?? "");
+    expect(match, metadata["grpc-timeout"]).not.toBeNull();
+    const unit = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 1e-3, n: 1e-6 }[match?.[2] as "H"];
+    const ms = Number(match?.[1]) * unit;
+    // GATEWAY_MAX_DEADLINE_MS defaults to 30 s; the hop to the backend takes a little of it.
+    expect(ms).toBeLessThanOrEqual(30_000);
+    expect(ms).toBeGreaterThan(25_000);
+  });
+
+  it("cancels a call whose signal was aborted before it started", async () => {
+    const client = new BackendClient({ target: backend.target, maxAttempts: 1, refreshMs: 0 });
+    try {
+      const call = client.call(
+        TestingService.method.fail,
+        create(FailRequestSchema, { delayMs: 300 }),
+        {
+          deadline: Date.now() + 5_000,
+          metadata: {},
+          retry: false,
+          signal: AbortSignal.abort(),
+        },
+      );
+      await expect(call).rejects.toBeInstanceOf(UpstreamError);
+      await expect(call).rejects.toMatchObject({ code: 1 });
+    } finally {
+      client.close();
+    }
+  });
+
   it("rejects a malformed Grpc-Timeout", async () => {
     const res = await request(`${gw.url}/testing/v1/status/0`, {
       headers: { "grpc-timeout": "soon" },
@@ -371,16 +414,32 @@ describe("calling the backend", () => {
 
   it("forwards x-request-id and traceparent, echoes the id, and never forwards Authorization", async () => {
     const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const tracestate = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
     const res = await request(`${gw.url}/testing/v1/echo`, {
       method: "POST",
-      headers: { ...auth, "x-request-id": "req-123", traceparent },
+      headers: { ...auth, "x-request-id": "req-123", traceparent, tracestate },
       json: {},
     });
     expect(res.headers.get("x-request-id")).toBe("req-123");
     const { metadata } = res.body as { metadata: Record<string, string> };
     expect(metadata["x-request-id"]).toBe("req-123");
     expect(metadata.traceparent).toBe(traceparent);
+    expect(metadata.tracestate).toBe(tracestate);
     expect(metadata.authorization).toBeUndefined();
+  });
+
+  it("drops invalid traceparent values (version ff, all-zero ids) and their tracestate", async () => {
+    for (const traceparent of [
+      "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      "00-00000000000000000000000000000000-b7ad6b7169203331-01",
+      "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
+    ]) {
+      const { metadata } = await echoed("/testing/v1/echo", {
+        headers: { traceparent, tracestate: "rojo=00f067aa0ba902b7" },
+      });
+      expect(metadata.traceparent, traceparent).toBeUndefined();
+      expect(metadata.tracestate).toBeUndefined();
+    }
   });
 
   it("generates a request id when none or an unusable one is given", async () => {
@@ -494,6 +553,131 @@ describe("operations", () => {
   it("refuses other methods on operational paths", async () => {
     const res = await request(`${gw.url}/healthz`, { method: "POST" });
     expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("GET");
+    expect(res.headers.get("allow")).toBe("GET, HEAD");
+  });
+
+  it("answers HEAD like GET, without a body, on API and operational routes", async () => {
+    const before = backend.calls.get("GetShelf") ?? 0;
+    const res = await request(`${gw.url}/testing/v1/shelves/s1`, { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe("");
+    expect(res.headers.get("content-type")).toBe("application/json");
+    expect(Number(res.headers.get("content-length"))).toBeGreaterThan(0);
+    expect(backend.calls.get("GetShelf")).toBe(before + 1);
+    const health = await request(`${gw.url}/healthz`, { method: "HEAD" });
+    expect(health.status).toBe(200);
+    expect(health.text).toBe("");
+  });
+});
+
+describe("requests refused before their body is read", () => {
+  const port = () => Number(new URL(gw.url).port);
+  const head = (lines: string[]) => `${lines.join("\r\n")}\r\n\r\n`;
+
+  it.each([
+    [
+      "no token (401)",
+      401,
+      [
+        "POST /testing/v1/echo HTTP/1.1",
+        "Host: x",
+        "Content-Type: application/json",
+        "Content-Length: 1000",
+      ],
+    ],
+    [
+      "wrong content type (415)",
+      415,
+      [
+        "POST /testing/v1/echo HTTP/1.1",
+        "Host: x",
+        `Authorization: Bearer ${token}`,
+        "Content-Type: text/plain",
+        "Content-Length: 1000",
+      ],
+    ],
+    [
+      "too large (413)",
+      413,
+      [
+        "POST /testing/v1/echo HTTP/1.1",
+        "Host: x",
+        `Authorization: Bearer ${token}`,
+        "Content-Type: application/json",
+        "Content-Length: 100000",
+      ],
+    ],
+    [
+      "a body on a GET route (400)",
+      400,
+      ["GET /testing/v1/echo HTTP/1.1", "Host: x", "Content-Length: 1000"],
+    ],
+  ])("close the connection instead of reading the rest: %s", async (_name, status, lines) => {
+    const started = Date.now();
+    const res = await rawRequest(port(), head(lines));
+    expect(res.status).toBe(status);
+    expect(res.headers.connection).toBe("close");
+    expect(JSON.parse(res.body)).toMatchObject({ details: [] });
+    // The server closed the socket itself (rawRequest gives up after 5 s).
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("answer an Expect other than 100-continue with a JSON 417", async () => {
+    const res = await rawRequest(
+      port(),
+      head([
+        "GET /testing/v1/shelves/s1 HTTP/1.1",
+        "Host: x",
+        "Expect: teapot",
+        "Connection: close",
+      ]),
+    );
+    expect(res.status).toBe(417);
+    expect(res.headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(res.body)).toEqual({
+      code: 3,
+      message: "only Expect: 100-continue is supported",
+      details: [],
+    });
+  });
+
+  it("refuse a compressed body with 415 and say what is accepted", async () => {
+    const before = backend.calls.get("Echo") ?? 0;
+    const res = await request(`${gw.url}/testing/v1/echo`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json", "content-encoding": "gzip" },
+      body: "{}",
+    });
+    expect(res.status).toBe(415);
+    expect(res.headers.get("accept-encoding")).toBe("identity");
+    expect(res.body).toMatchObject({ code: 3, details: [] });
+    expect(backend.calls.get("Echo") ?? 0).toBe(before);
+    const identity = await request(`${gw.url}/testing/v1/echo`, {
+      method: "POST",
+      headers: { ...auth, "content-encoding": "identity" },
+      json: {},
+    });
+    expect(identity.status).toBe(200);
+  });
+
+  it("log a client that hangs up mid-body as a 499, not as a gateway error", async () => {
+    const socket = connect(port(), "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(
+      `${head([
+        "POST /testing/v1/echo HTTP/1.1",
+        "Host: x",
+        `Authorization: Bearer ${token}`,
+        "Content-Type: application/json",
+        "X-Request-Id: hangs-up-mid-body",
+        "Content-Length: 100",
+      ])}{"text":`,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = gw.logs.filter((l) => l.requestId === "hangs-up-mid-body");
+    expect(lines.filter((l) => l.level !== "info" && l.level !== "debug")).toEqual([]);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: "request", status: 499 }));
   });
 });

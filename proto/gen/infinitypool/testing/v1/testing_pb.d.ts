@@ -135,6 +135,13 @@ export declare type EchoRequest = Message<"infinitypool.testing.v1.EchoRequest">
    * @generated from field: optional string note = 15;
    */
   note?: string | undefined;
+
+  /**
+   * Its JSON name "toString" is also a property every JavaScript object inherits.
+   *
+   * @generated from field: string to_string = 16;
+   */
+  toString$: string;
 };
 
 /**
@@ -215,6 +222,13 @@ export declare type EchoRequestJson = {
    * @generated from field: optional string note = 15;
    */
   note?: string;
+
+  /**
+   * Its JSON name "toString" is also a property every JavaScript object inherits.
+   *
+   * @generated from field: string to_string = 16;
+   */
+  toString?: string;
 };
 
 /**
