@@ -2,7 +2,7 @@
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { createLogger } from "./logger.ts";
-import { exitOnStartupError } from "./startup.ts";
+import { exitOnStartupError } from "./startup-error.ts";
 
 try {
   const config = loadConfig();

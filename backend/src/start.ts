@@ -6,7 +6,7 @@ import { createLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
 import { routes } from "./services.ts";
 import { atMost, type ShutdownSignals } from "./shutdown.ts";
-import { exitOnStartupError } from "./startup.ts";
+import { exitOnStartupError } from "./startup-error.ts";
 
 /** Wires the backend together: config → database → health → server → shutdown. */
 export async function start(signals: ShutdownSignals): Promise<void> {
