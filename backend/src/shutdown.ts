@@ -1,4 +1,4 @@
-import type { Logger } from "./logger.ts";
+import { flushLogs, type Logger } from "./logger.ts";
 
 /**
  * Owns SIGTERM and SIGINT for the whole life of the process. It is installed before anything slow
@@ -33,12 +33,14 @@ export class ShutdownSignals {
     }
     log.info({ signal }, "shutting down");
     this.#drain().then(
-      () => {
+      async () => {
         log.info("shutdown complete");
+        await flushLogs(log);
         process.exit(0);
       },
-      (err: unknown) => {
+      async (err: unknown) => {
         log.error({ err: err instanceof Error ? err.message : String(err) }, "shutdown failed");
+        await flushLogs(log);
         process.exit(1);
       },
     );
