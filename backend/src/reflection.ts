@@ -29,12 +29,7 @@ export class Reflection {
 
   /** `files` are the served files; what they import is found through them. */
   constructor(files: DescFile[]) {
-    const visit = (f: DescFile) => {
-      if (this.#files.has(f.name)) return;
-      this.#files.set(f.name, f);
-      for (const dep of f.dependencies) visit(dep);
-    };
-    for (const f of files) visit(f);
+    for (const f of withImports(files)) this.#files.set(f.name, f);
     this.#registry = createRegistry(...this.#files.values());
     this.#services = files.flatMap((f) => f.services.map((s) => s.typeName));
   }
@@ -59,11 +54,11 @@ export class Reflection {
         });
       case "fileByFilename": {
         const file = this.#files.get(r.value);
-        return file ? reply(this.#withImports(file)) : notFound(`file ${r.value}`);
+        return file ? reply(this.#fileResponse(file)) : notFound(`file ${r.value}`);
       }
       case "fileContainingSymbol": {
         const file = this.#fileOfSymbol(r.value);
-        return file ? reply(this.#withImports(file)) : notFound(`symbol ${r.value}`);
+        return file ? reply(this.#fileResponse(file)) : notFound(`symbol ${r.value}`);
       }
       case "fileContainingExtension": {
         const message = this.#registry.getMessage(r.value.containingType);
@@ -71,7 +66,7 @@ export class Reflection {
           ? this.#registry.getExtensionFor(message, r.value.extensionNumber)
           : undefined;
         return ext
-          ? reply(this.#withImports(ext.file))
+          ? reply(this.#fileResponse(ext.file))
           : notFound(`extension ${r.value.extensionNumber} of ${r.value.containingType}`);
       }
       case "allExtensionNumbersOfType": {
@@ -106,20 +101,11 @@ export class Reflection {
   }
 
   // The file and all it imports, so a client resolves the whole graph in one round trip.
-  #withImports(file: DescFile): Response["messageResponse"] {
-    const seen = new Set<string>();
-    const ordered: DescFile[] = [];
-    const visit = (f: DescFile) => {
-      if (seen.has(f.name)) return;
-      seen.add(f.name);
-      ordered.push(f);
-      for (const dep of f.dependencies) visit(dep);
-    };
-    visit(file);
+  #fileResponse(file: DescFile): Response["messageResponse"] {
     return {
       case: "fileDescriptorResponse",
       value: {
-        fileDescriptorProto: ordered.map((f) =>
+        fileDescriptorProto: withImports([file]).map((f) =>
           toBinary(FileDescriptorProtoSchema, create(FileDescriptorProtoSchema, f.proto)),
         ),
       },
@@ -143,4 +129,16 @@ export class Reflection {
         >,
     };
   }
+}
+
+/** The files and, transitively, everything they import; each once, importers first. */
+function withImports(files: DescFile[]): DescFile[] {
+  const seen = new Map<string, DescFile>();
+  const visit = (f: DescFile) => {
+    if (seen.has(f.name)) return;
+    seen.set(f.name, f);
+    for (const dep of f.dependencies) visit(dep);
+  };
+  for (const f of files) visit(f);
+  return [...seen.values()];
 }

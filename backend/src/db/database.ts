@@ -70,21 +70,24 @@ class PostgresDatabase implements Database {
   readonly kind: "url" | "secrets-manager";
   readonly #config: Exclude<DatabaseConfig, { kind: "pglite" }>;
   readonly #poolConfig: PoolConfig;
+  readonly #ssl: pg.PoolConfig["ssl"] | undefined;
   readonly #log: Logger;
   readonly #credentials: SecretCredentials | undefined;
-  #pool: pg.Pool;
-  #db: Db;
+  // With Secrets Manager the pool is made once the secret names its user (see #ensurePool).
+  #pool: pg.Pool | undefined;
+  #db: Db | undefined;
   #user: string | undefined;
 
   constructor(config: Exclude<DatabaseConfig, { kind: "pglite" }>, pool: PoolConfig, log: Logger) {
     this.kind = config.kind;
     this.#config = config;
     this.#poolConfig = pool;
+    // Read once: the CA bundle does not change while the process runs.
+    this.#ssl = config.ssl ? sslOptions(config.ssl) : undefined;
     this.#log = log;
     this.#credentials =
       config.kind === "secrets-manager" ? new SecretCredentials(config.secretId) : undefined;
-    this.#pool = this.#createPool(undefined);
-    this.#db = drizzlePg(this.#pool) as unknown as Db;
+    if (config.kind === "url") this.#usePool(undefined);
   }
 
   #createPool(user: string | undefined): pg.Pool {
@@ -100,7 +103,7 @@ class PostgresDatabase implements Database {
       idle_in_transaction_session_timeout: p.statementTimeoutMs * 2,
       application_name: "infinity-pool-backend",
       keepAlive: true,
-      ...(c.ssl ? { ssl: sslOptions(c.ssl) } : {}),
+      ...(this.#ssl !== undefined ? { ssl: this.#ssl } : {}),
     };
     const pool =
       c.kind === "url"
@@ -121,47 +124,50 @@ class PostgresDatabase implements Database {
     pool.on("error", (err) => {
       this.#log.warn({ code: driverErrorCode(err) }, "idle database connection closed");
     });
-    this.#user = user;
     return pool;
   }
 
-  async #ensureUser(): Promise<void> {
-    if (!this.#credentials) return;
-    const { username } = await this.#credentials.get();
-    if (username !== this.#user) this.#swapPool(username);
-  }
-
-  #swapPool(username: string): void {
+  #usePool(user: string | undefined): void {
     const old = this.#pool;
-    this.#pool = this.#createPool(username);
+    this.#pool = this.#createPool(user);
     this.#db = drizzlePg(this.#pool) as unknown as Db;
+    this.#user = user;
     // In-flight work keeps its connections; the old pool drains and closes in the background.
-    old.end().catch(() => undefined);
+    old?.end().catch(() => undefined);
   }
 
-  async run<T>(work: (db: Db) => Promise<T>): Promise<T> {
-    await this.#ensureUser();
+  /** The pool for the secret's current user, made or replaced when that user changes. */
+  async #ensurePool(): Promise<{ pool: pg.Pool; db: Db }> {
+    if (this.#credentials) {
+      const { username } = await this.#credentials.get();
+      if (!this.#pool || username !== this.#user) this.#usePool(username);
+    }
+    return { pool: this.#pool as pg.Pool, db: this.#db as Db };
+  }
+
+  async run<T>(work: (db: Db, pool: pg.Pool) => Promise<T>): Promise<T> {
     const generation = this.#credentials?.generation ?? 0;
+    const { pool, db } = await this.#ensurePool();
     try {
-      return await work(this.#db);
+      return await work(db, pool);
     } catch (err) {
       if (!this.#credentials || !isAuthFailure(err)) throw err;
       this.#log.warn("database rejected the cached credentials; fetching the secret again");
-      const { username } = await this.#credentials.refresh(generation);
-      if (username !== this.#user) this.#swapPool(username);
-      return await work(this.#db);
+      await this.#credentials.refresh(generation);
+      const fresh = await this.#ensurePool();
+      return await work(fresh.db, fresh.pool);
     }
   }
 
   async ping(): Promise<void> {
-    await this.run(async () => {
-      await this.#pool.query("SELECT 1");
+    await this.run(async (_db, pool) => {
+      await pool.query("SELECT 1");
     });
   }
 
   async migrate(): Promise<void> {
-    await this.run(async () => {
-      const client = await this.#pool.connect();
+    await this.run(async (_db, pool) => {
+      const client = await pool.connect();
       try {
         // Session-level lock: the second replica waits here, then finds nothing left to apply.
         await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
@@ -177,7 +183,7 @@ class PostgresDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.#pool.end();
+    await this.#pool?.end();
   }
 }
 
