@@ -1,8 +1,10 @@
 import { once } from "node:events";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import type { Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { unaryGrpcHandler } from "./grpc-unary.ts";
+import type { ServiceRegistration } from "./services.ts";
 
 export interface Server {
   readonly port: number;
@@ -16,20 +18,32 @@ export interface Server {
 export interface ServerOptions {
   host: string;
   port: number;
-  routes: (router: ConnectRouter) => void;
+  services: readonly ServiceRegistration[];
   interceptors: Interceptor[];
+  /** Serve unary gRPC calls without connect-node's pipeline (see grpc-unary.ts); default true. */
+  unaryFastPath?: boolean;
 }
+
+// Requests of this API are tiny; a bound stops a client from making the server buffer megabytes.
+const readMaxBytes = 1024 * 1024;
 
 // gRPC, gRPC-Web and Connect share one cleartext HTTP/2 port (h2c with prior knowledge), which
 // is what grpcurl -plaintext, buf curl --http2-prior-knowledge and in-cluster gRPC clients speak.
 export async function startServer(options: ServerOptions): Promise<Server> {
-  const handler = connectNodeAdapter({
-    routes: options.routes,
+  const connect = connectNodeAdapter({
+    routes(router) {
+      for (const { service, impl } of options.services) router.service(service, impl);
+    },
     interceptors: options.interceptors,
-    // Requests of this API are tiny; a bound stops a client from making the server buffer megabytes.
-    readMaxBytes: 1024 * 1024,
+    readMaxBytes,
   });
-  const server = http2.createServer(handler);
+  const unary =
+    options.unaryFastPath === false
+      ? () => false
+      : unaryGrpcHandler(options.services, options.interceptors, { readMaxBytes });
+  const server = http2.createServer((req, res) => {
+    if (!unary(req, res)) connect(req, res);
+  });
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);

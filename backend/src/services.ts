@@ -1,4 +1,5 @@
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { DescService } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
 import {
   file_grpc_health_v1_health,
   Health,
@@ -14,18 +15,28 @@ import { greetingService } from "./greetings/service.ts";
 import type { HealthMonitor } from "./health.ts";
 import { Reflection } from "./reflection.ts";
 
+export interface ServiceRegistration {
+  service: DescService;
+  // biome-ignore lint/suspicious/noExplicitAny: a list of services of different types
+  impl: Partial<ServiceImpl<any>>;
+}
+
+function register<S extends DescService>(service: S, impl: ServiceImpl<S>): ServiceRegistration {
+  return { service, impl };
+}
+
 /** Everything the backend serves on its port. */
-export function routes(database: Database, health: HealthMonitor) {
+export function services(database: Database, health: HealthMonitor): ServiceRegistration[] {
   const reflection = new Reflection([
     file_infinitypool_v1_greeting,
     file_grpc_health_v1_health,
     reflectionV1.file_grpc_reflection_v1_reflection,
     reflectionV1alpha.file_grpc_reflection_v1alpha_reflection,
   ]);
-  return (router: ConnectRouter) => {
-    router.service(GreetingService, greetingService(database));
-    router.service(Health, health.service());
-    router.service(reflectionV1.ServerReflection, reflection.v1());
-    router.service(reflectionV1alpha.ServerReflection, reflection.v1alpha());
-  };
+  return [
+    register(GreetingService, greetingService(database)),
+    register(Health, health.service()),
+    register(reflectionV1.ServerReflection, reflection.v1()),
+    register(reflectionV1alpha.ServerReflection, reflection.v1alpha()),
+  ];
 }

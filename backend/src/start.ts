@@ -4,7 +4,7 @@ import { HealthMonitor } from "./health.ts";
 import { observe } from "./interceptors.ts";
 import { createLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
-import { routes } from "./services.ts";
+import { services } from "./services.ts";
 import { atMost, type ShutdownSignals } from "./shutdown.ts";
 import { exitOnStartupError } from "./startup-error.ts";
 
@@ -20,7 +20,7 @@ export async function start(signals: ShutdownSignals): Promise<void> {
     const server = await startServer({
       host: config.host,
       port: config.port,
-      routes: routes(database, health),
+      services: services(database, health),
       interceptors: [observe(log, health)],
     });
     log.info({ port: server.port, database: config.database.kind }, "backend listening");

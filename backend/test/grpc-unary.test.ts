@@ -1,0 +1,253 @@
+// The unary gRPC fast path (src/grpc-unary.ts) must answer exactly like connect-node. Two
+// in-process servers share one PGlite database, one with the fast path and one without; every
+// case goes to both over real HTTP/2 and the answers are compared.
+import http2 from "node:http2";
+import { gzipSync } from "node:zlib";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { Code, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import {
+  CreateGreetingRequestSchema,
+  GetGreetingRequestSchema,
+  GreetingService,
+  SayHelloRequestSchema,
+  SayHelloResponseSchema,
+} from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
+import { type Database, openDatabase } from "../src/db/database.ts";
+import { HealthMonitor } from "../src/health.ts";
+import { observe } from "../src/interceptors.ts";
+import { createLogger } from "../src/logger.ts";
+import { type Server, startServer } from "../src/server.ts";
+import { type ServiceRegistration, services } from "../src/services.ts";
+
+interface Answer {
+  httpStatus: number;
+  contentType: string | undefined;
+  grpcStatus: string | undefined;
+  grpcMessage: string | undefined;
+  body: Buffer;
+}
+
+function call(
+  port: number,
+  path: string,
+  body: Buffer,
+  headers: http2.OutgoingHttpHeaders = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on("error", reject);
+    const req = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+      ...headers,
+    });
+    const chunks: Buffer[] = [];
+    let head: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders = {};
+    req.on("response", (h) => {
+      head = h;
+    });
+    req.on("trailers", (t) => {
+      trailers = t;
+    });
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("error", reject);
+    req.on("close", () => {
+      session.close();
+      const status = trailers["grpc-status"] ?? head["grpc-status"];
+      const message = trailers["grpc-message"] ?? head["grpc-message"];
+      resolve({
+        httpStatus: Number(head[":status"]),
+        contentType: head["content-type"] as string | undefined,
+        grpcStatus: status as string | undefined,
+        grpcMessage: typeof message === "string" ? decodeURIComponent(message) : undefined,
+        body: Buffer.concat(chunks),
+      });
+    });
+    req.end(body);
+  });
+}
+
+function envelope(message: Uint8Array, flags = 0): Buffer {
+  const out = Buffer.alloc(5 + message.length);
+  out[0] = flags;
+  out.writeUInt32BE(message.length, 1);
+  out.set(message, 5);
+  return out;
+}
+
+const sayHello = `/${GreetingService.typeName}/SayHello`;
+const getGreeting = `/${GreetingService.typeName}/GetGreeting`;
+const createGreeting = `/${GreetingService.typeName}/CreateGreeting`;
+const helloRequest = envelope(toBinary(SayHelloRequestSchema, create(SayHelloRequestSchema)));
+const log = createLogger("silent");
+
+let database: Database;
+let health: HealthMonitor;
+const started: Server[] = [];
+
+async function serve(
+  fast: boolean,
+  registrations: ServiceRegistration[],
+  extra: Interceptor[] = [],
+) {
+  const server = await startServer({
+    host: "127.0.0.1",
+    port: 0,
+    services: registrations,
+    interceptors: [...extra, observe(log, health)],
+    unaryFastPath: fast,
+  });
+  started.push(server);
+  return server.port;
+}
+
+beforeAll(async () => {
+  const config = loadConfig({});
+  database = openDatabase(config.database, config.pool, log);
+  await database.migrate();
+  health = new HealthMonitor(database, 60_000, log);
+  await health.start();
+});
+
+afterAll(async () => {
+  await Promise.all(started.map((s) => s.close(1_000)));
+  health?.shutdown();
+  await database?.close();
+});
+
+describe("unary gRPC fast path", () => {
+  let fastPort: number;
+  let connectPort: number;
+
+  beforeAll(async () => {
+    fastPort = await serve(true, services(database, health));
+    connectPort = await serve(false, services(database, health));
+  });
+
+  const tooLong = Buffer.alloc(1024 * 1024 + 10, 0x61);
+  const cases: [string, string, Buffer, http2.OutgoingHttpHeaders?][] = [
+    ["a valid SayHello", sayHello, helloRequest],
+    [
+      "the +proto content type",
+      sayHello,
+      helloRequest,
+      { "content-type": "application/grpc+proto" },
+    ],
+    [
+      "a greeting that does not exist",
+      getGreeting,
+      envelope(
+        toBinary(GetGreetingRequestSchema, create(GetGreetingRequestSchema, { id: 999_999n })),
+      ),
+    ],
+    [
+      "an invalid create request",
+      createGreeting,
+      envelope(
+        toBinary(CreateGreetingRequestSchema, create(CreateGreetingRequestSchema, { text: "" })),
+      ),
+    ],
+    ["an empty body", sayHello, Buffer.alloc(0)],
+    ["a partial envelope header", sayHello, Buffer.from([0, 0, 0])],
+    ["a truncated envelope", sayHello, Buffer.from([0, 0, 0, 0, 10, 1, 2, 3])],
+    ["two messages for a unary method", sayHello, Buffer.concat([helloRequest, helloRequest])],
+    ["a compressed flag without grpc-encoding", sayHello, envelope(new Uint8Array(), 1)],
+    ["bytes that are not protobuf", getGreeting, envelope(Buffer.from([0xff, 0xff, 0xff]))],
+    ["a message over the 1 MiB limit", sayHello, envelope(tooLong)],
+    ["a malformed grpc-timeout", sayHello, helloRequest, { "grpc-timeout": "soon" }],
+    ["an unknown method", `/${GreetingService.typeName}/Nope`, helloRequest],
+  ];
+
+  it.each(cases)("answers %s exactly as connect-node does", async (_, path, body, headers) => {
+    const [fast, reference] = await Promise.all([
+      call(fastPort, path, body, headers),
+      call(connectPort, path, body, headers),
+    ]);
+    expect(fast.httpStatus).toBe(reference.httpStatus);
+    expect(fast.contentType).toBe(reference.contentType);
+    expect(fast.grpcStatus).toBe(reference.grpcStatus);
+    expect(fast.body.equals(reference.body)).toBe(true);
+    expect(fast.grpcMessage).toBe(reference.grpcMessage);
+  });
+
+  it("answers SayHello with the stored greeting", async () => {
+    const answer = await call(fastPort, sayHello, helloRequest);
+    expect(answer.grpcStatus).toBe("0");
+    const message = fromBinary(SayHelloResponseSchema, answer.body.subarray(5));
+    expect(message.data?.greeting).toBe("Hello World");
+  });
+
+  it("leaves compressed calls and gRPC-Web to connect-node, which still serves them", async () => {
+    const gzipped = envelope(
+      gzipSync(toBinary(SayHelloRequestSchema, create(SayHelloRequestSchema))),
+      1,
+    );
+    const compressed = await call(fastPort, sayHello, gzipped, { "grpc-encoding": "gzip" });
+    expect(compressed.grpcStatus).toBe("0");
+    const web = await call(fastPort, sayHello, helloRequest, {
+      "content-type": "application/grpc-web+proto",
+    });
+    expect(web.httpStatus).toBe(200);
+    // gRPC-Web carries its status in a trailer frame inside the body.
+    expect(web.body.toString("latin1")).toContain("grpc-status: 0");
+  });
+
+  it("gives interceptors the same request on both paths", async () => {
+    const seen: string[] = [];
+    const record: Interceptor = (next) => async (req) => {
+      seen.push(`${req.method.name} ${req.requestMethod} ${req.header.get("x-request-id")}`);
+      const res = await next(req);
+      res.header.set("x-handled-by", "interceptor");
+      return res;
+    };
+    const fast = await serve(true, services(database, health), [record]);
+    const reference = await serve(false, services(database, health), [record]);
+    await call(fast, sayHello, helloRequest, { "x-request-id": "req-1" });
+    await call(reference, sayHello, helloRequest, { "x-request-id": "req-1" });
+    expect(seen).toEqual(["SayHello POST req-1", "SayHello POST req-1"]);
+  });
+});
+
+describe("unary gRPC fast path with a slow implementation", () => {
+  const signals: { reason: unknown }[] = [];
+  const slow: ServiceRegistration = {
+    service: GreetingService,
+    impl: {
+      sayHello(_req: unknown, ctx: HandlerContext): Promise<never> {
+        signals.push(ctx.signal);
+        return new Promise(() => {});
+      },
+    },
+  };
+
+  it("answers DEADLINE_EXCEEDED when grpc-timeout passes, without waiting for the implementation", async () => {
+    const port = await serve(true, [slow]);
+    const before = performance.now();
+    const answer = await call(port, sayHello, helloRequest, { "grpc-timeout": "200m" });
+    expect(answer.grpcStatus).toBe(String(Code.DeadlineExceeded));
+    expect(performance.now() - before).toBeLessThan(5_000);
+  });
+
+  it("aborts the implementation's signal when the client cancels", async () => {
+    const port = await serve(true, [slow]);
+    signals.length = 0;
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    const req = session.request({
+      ":method": "POST",
+      ":path": sayHello,
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    req.end(helloRequest);
+    await expect.poll(() => signals.length).toBe(1);
+    req.close(http2.constants.NGHTTP2_CANCEL);
+    await expect.poll(() => (signals[0] as AbortSignal).aborted).toBe(true);
+    expect(String((signals[0] as AbortSignal).reason)).toMatch(/cancel/);
+    session.close();
+  });
+});
