@@ -1,6 +1,8 @@
 // `npm run bench`: starts PostgreSQL 15, the backend (pooled pg connections) and the gateway, then
 // measures GET / end to end with wrk at 16 and 64 connections, beside a direct gRPC call to the
-// backend and a bare Node HTTP server answering the same JSON (the ceiling for one Node process).
+// backend, a bare Node HTTP server answering the same JSON (the ceiling for one Node process) and
+// the same three hops written with nothing but Node core, pg and protobuf-es (floor.ts: the best
+// this architecture can do on this machine).
 // It installs nothing: wrk and the PostgreSQL server binaries must already be there.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync } from "node:fs";
@@ -129,6 +131,8 @@ async function main(): Promise<number> {
   const backendPort = await freePort();
   const gatewayPort = await freePort();
   const ceilingPort = await freePort();
+  const floorBackendPort = await freePort();
+  const floorPort = await freePort();
   start("backend", ["backend/src/main.ts"], {
     DATABASE_URL: pg.url,
     DB_SSL_MODE: "disable",
@@ -144,13 +148,30 @@ async function main(): Promise<number> {
     SHUTDOWN_DELAY_MS: "0",
   });
   start("ceiling", ["gateway/bench/ceiling-server.ts"], { PORT: String(ceilingPort) });
+  start(
+    "floor-backend",
+    ["gateway/bench/floor.ts", "backend", String(floorBackendPort), pg.url],
+    {},
+  );
+  start(
+    "floor-gateway",
+    ["gateway/bench/floor.ts", "gateway", String(floorPort), String(floorBackendPort)],
+    {},
+  );
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}/`;
   const ceilingUrl = `http://127.0.0.1:${ceilingPort}/`;
+  const floorUrl = `http://127.0.0.1:${floorPort}/`;
   await waitFor(`http://127.0.0.1:${gatewayPort}/readyz`, "the gateway and backend");
   await waitFor(ceilingUrl, "the ceiling server");
-  const check = await (await fetch(gatewayUrl)).text();
-  if (check !== (await (await fetch(ceilingUrl)).text())) {
-    throw new Error(`the gateway answered ${check}, not the ceiling's JSON`);
+  await waitFor(floorUrl, "the floor processes");
+  const expected = await (await fetch(ceilingUrl)).text();
+  for (const [name, url] of [
+    ["gateway", gatewayUrl],
+    ["floor", floorUrl],
+  ] as const) {
+    const answer = await (await fetch(url)).text();
+    if (answer !== expected)
+      throw new Error(`the ${name} answered ${answer}, not the ceiling's JSON`);
   }
 
   console.log(`bench: ${seconds}s per run; warming up`);
@@ -159,6 +180,9 @@ async function main(): Promise<number> {
   const ceiling64 = wrk(ceilingUrl, 64);
   const grpc16 = grpcLoad(`127.0.0.1:${backendPort}`, 16);
   const grpc64 = grpcLoad(`127.0.0.1:${backendPort}`, 64);
+  wrk(floorUrl, 16, 3);
+  const floor16 = wrk(floorUrl, 16);
+  const floor64 = wrk(floorUrl, 64);
 
   // The gateway's memory is sampled after 50k and after 150k requests through it.
   let served = 0;
@@ -194,12 +218,19 @@ async function main(): Promise<number> {
   say(`${"".padEnd(44)}   req/s  p50 ms   p99 ms errors    req/s  p50 ms   p99 ms errors`);
   const row = (name: string, a: Result, b: Result) => say(`${name.padEnd(44)}${fmt(a)} ${fmt(b)}`);
   row("Node HTTP ceiling (same JSON, wrk)", ceiling16, ceiling64);
+  row("Same hops in bare Node (floor, wrk)", floor16, floor64);
   row("Direct gRPC SayHello to backend (grpc-js)", grpc16, grpc64);
   row("Gateway GET / end to end (wrk)", gateway16, gateway64);
   say();
   const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)}%`;
   say(
     `Gateway / ceiling:      ${pct(gateway16.rps, ceiling16.rps)} at 16, ${pct(gateway64.rps, ceiling64.rps)} at 64`,
+  );
+  say(
+    `Floor / ceiling:        ${pct(floor16.rps, ceiling16.rps)} at 16, ${pct(floor64.rps, ceiling64.rps)} at 64`,
+  );
+  say(
+    `Gateway / floor:        ${pct(gateway16.rps, floor16.rps)} at 16, ${pct(gateway64.rps, floor64.rps)} at 64`,
   );
   say(
     `Gateway / direct gRPC:  ${pct(gateway16.rps, grpc16.rps)} at 16, ${pct(gateway64.rps, grpc64.rps)} at 64`,
