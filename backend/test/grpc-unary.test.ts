@@ -157,6 +157,26 @@ describe("unary gRPC fast path", () => {
     ["a truncated envelope", sayHello, Buffer.from([0, 0, 0, 0, 10, 1, 2, 3])],
     ["two messages for a unary method", sayHello, Buffer.concat([helloRequest, helloRequest])],
     ["a compressed flag without grpc-encoding", sayHello, envelope(new Uint8Array(), 1)],
+    [
+      "a valid message and two stray bytes",
+      sayHello,
+      Buffer.concat([helloRequest, Buffer.from([0, 0])]),
+    ],
+    [
+      "bad protobuf followed by a second message",
+      getGreeting,
+      Buffer.concat([envelope(Buffer.from([0xff, 0xff])), helloRequest]),
+    ],
+    [
+      "a compressed message followed by a second one",
+      sayHello,
+      Buffer.concat([envelope(new Uint8Array(), 1), helloRequest]),
+    ],
+    [
+      "a second envelope declaring more than 1 MiB",
+      sayHello,
+      Buffer.concat([helloRequest, Buffer.from([0, 0, 0x20, 0, 0])]),
+    ],
     ["bytes that are not protobuf", getGreeting, envelope(Buffer.from([0xff, 0xff, 0xff]))],
     ["a message over the 1 MiB limit", sayHello, envelope(tooLong)],
     ["a malformed grpc-timeout", sayHello, helloRequest, { "grpc-timeout": "soon" }],
@@ -197,19 +217,114 @@ describe("unary gRPC fast path", () => {
     expect(web.body.toString("latin1")).toContain("grpc-status: 0");
   });
 
-  it("gives interceptors the same request on both paths", async () => {
+  it("gives interceptors and implementations the same view on both paths", async () => {
     const seen: string[] = [];
     const record: Interceptor = (next) => async (req) => {
       seen.push(`${req.method.name} ${req.requestMethod} ${req.header.get("x-request-id")}`);
+      req.header.set("x-added", "by-interceptor");
       const res = await next(req);
-      res.header.set("x-handled-by", "interceptor");
+      seen.push(`interceptor sees x-impl=${res.header.get("x-impl")}`);
+      res.header.delete("x-impl");
+      res.header.append("set-cookie", "a=1");
+      res.header.append("set-cookie", "b=2");
+      res.trailer.set("x-trailer", "t");
       return res;
     };
-    const fast = await serve(true, services(database, health), [record]);
-    const reference = await serve(false, services(database, health), [record]);
-    await call(fast, sayHello, helloRequest, { "x-request-id": "req-1" });
-    await call(reference, sayHello, helloRequest, { "x-request-id": "req-1" });
-    expect(seen).toEqual(["SayHello POST req-1", "SayHello POST req-1"]);
+    const echo: ServiceRegistration = {
+      service: GreetingService,
+      impl: {
+        sayHello(_req: unknown, ctx: HandlerContext) {
+          seen.push(`implementation sees x-added=${ctx.requestHeader.get("x-added")}`);
+          ctx.responseHeader.set("x-impl", "1");
+          return { message: "ok" };
+        },
+      },
+    };
+    const answers: string[] = [];
+    for (const fast of [true, false]) {
+      const port = await serve(fast, [echo], [record]);
+      const session = http2.connect(`http://127.0.0.1:${port}`);
+      const req = session.request({
+        ":method": "POST",
+        ":path": sayHello,
+        "content-type": "application/grpc",
+        te: "trailers",
+        "x-request-id": "req-1",
+      });
+      const head = new Promise<http2.IncomingHttpHeaders>((r) => req.once("response", r));
+      const tail = new Promise<http2.IncomingHttpHeaders>((r) => req.once("trailers", r));
+      req.resume();
+      req.end(helloRequest);
+      const [h, t] = await Promise.all([head, tail]);
+      answers.push(
+        JSON.stringify([h["x-impl"], h["set-cookie"], t["x-trailer"], t["grpc-status"]]),
+      );
+      session.close();
+    }
+    expect(answers[0]).toBe(answers[1]);
+    expect(answers[0]).toBe(JSON.stringify([undefined, ["a=1", "b=2"], "t", "0"]));
+    expect(seen).toEqual([
+      "SayHello POST req-1",
+      "implementation sees x-added=by-interceptor",
+      "interceptor sees x-impl=1",
+      "SayHello POST req-1",
+      "implementation sees x-added=by-interceptor",
+      "interceptor sees x-impl=1",
+    ]);
+  });
+
+  it("turns a throwing interceptor or an unencodable answer into a status, as connect does", async () => {
+    const throwing: Interceptor = () => () => {
+      throw new Error("interceptor bug");
+    };
+    const unencodable: ServiceRegistration = {
+      service: GreetingService,
+      impl: {
+        getGreeting: () => ({
+          greeting: { id: 1n, text: "x", createTime: { seconds: 0n, nanos: 1.5 } },
+        }),
+      },
+    };
+    const request = envelope(
+      toBinary(GetGreetingRequestSchema, create(GetGreetingRequestSchema, { id: 1n })),
+    );
+    for (const [registrations, extra] of [
+      [services(database, health), [throwing]],
+      [[unencodable], []],
+    ] as const) {
+      const fast = await serve(true, [...registrations], [...extra]);
+      const reference = await serve(false, [...registrations], [...extra]);
+      const [a, b] = await Promise.all([
+        call(fast, getGreeting, request),
+        call(reference, getGreeting, request),
+      ]);
+      expect(a.grpcStatus).toBe(String(Code.Internal));
+      expect([a.grpcStatus, a.grpcMessage]).toEqual([b.grpcStatus, b.grpcMessage]);
+    }
+  });
+
+  it("stops a client that keeps uploading after an oversized message was refused", async () => {
+    const session = http2.connect(`http://127.0.0.1:${fastPort}`);
+    const req = session.request({
+      ":method": "POST",
+      ":path": sayHello,
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    const trailers = new Promise<http2.IncomingHttpHeaders>((r) => req.once("trailers", r));
+    const closed = new Promise<void>((r) => req.once("close", () => r()));
+    req.on("error", () => {});
+    req.resume();
+    req.write(Buffer.from([0, 0, 0x20, 0, 0]));
+    const chunk = Buffer.alloc(64 * 1024);
+    const timer = setInterval(() => req.write(chunk), 5);
+    try {
+      expect((await trailers)["grpc-status"]).toBe(String(Code.ResourceExhausted));
+      await closed;
+    } finally {
+      clearInterval(timer);
+      session.destroy();
+    }
   });
 });
 
@@ -231,6 +346,21 @@ describe("unary gRPC fast path with a slow implementation", () => {
     const answer = await call(port, sayHello, helloRequest, { "grpc-timeout": "200m" });
     expect(answer.grpcStatus).toBe(String(Code.DeadlineExceeded));
     expect(performance.now() - before).toBeLessThan(5_000);
+  });
+
+  it("treats a deadline beyond what Node's timers hold as no deadline", async () => {
+    const quick: ServiceRegistration = {
+      service: GreetingService,
+      impl: {
+        sayHello: async () => {
+          await new Promise((r) => setTimeout(r, 20));
+          return { message: "ok" };
+        },
+      },
+    };
+    const port = await serve(true, [quick]);
+    const answer = await call(port, sayHello, helloRequest, { "grpc-timeout": "1000H" });
+    expect(answer.grpcStatus).toBe("0");
   });
 
   it("aborts the implementation's signal when the client cancels", async () => {
