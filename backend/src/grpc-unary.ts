@@ -32,7 +32,7 @@ import type { ServiceRegistration } from "./services.ts";
  */
 export function unaryGrpcHandler(
   services: readonly ServiceRegistration[],
-  interceptors: readonly Interceptor[],
+  interceptors: Interceptor[],
   options: { readMaxBytes: number },
 ): (req: Http2ServerRequest, res: Http2ServerResponse) => boolean {
   const methods = new Map<string, UnarySpec>();
@@ -45,7 +45,6 @@ export function unaryGrpcHandler(
       }
     }
   }
-  const chain = [...interceptors];
 
   return (req, res) => {
     const headers = req.headers;
@@ -57,7 +56,7 @@ export function unaryGrpcHandler(
     ) {
       return false;
     }
-    serve(spec, chain, req, res, options.readMaxBytes);
+    serve(spec, interceptors, req, res, options.readMaxBytes);
     return true;
   };
 }
@@ -94,7 +93,7 @@ function serve(
       timeout.timeoutMs !== undefined && timeout.timeoutMs <= maxTimeoutMs
         ? timeout.timeoutMs
         : undefined,
-    requestHeader: toHeaders(req.headers),
+    requestHeader: headerPairs(req.headers),
     responseHeader: { "content-type": responseContentType },
     responseTrailer: {},
   });
@@ -207,10 +206,10 @@ function unaryMessage(schema: DescMessage, body: Buffer, readMaxBytes: number): 
       Code.Unimplemented,
     );
   }
-  const first = readEnvelopeAt(body, 0, readMaxBytes);
-  const message = fromBinaryOrFail(schema, first.data);
-  if (first.end < body.length) {
-    fromBinaryOrFail(schema, readEnvelopeAt(body, first.end, readMaxBytes).data);
+  const only = readEnvelopeAt(body, 0, readMaxBytes);
+  const message = fromBinaryOrFail(schema, only.data);
+  if (only.end < body.length) {
+    fromBinaryOrFail(schema, readEnvelopeAt(body, only.end, readMaxBytes).data);
     throw new ConnectError(
       "protocol error: received extra input message for unary method",
       Code.Unimplemented,
@@ -273,13 +272,14 @@ function envelope(message: Uint8Array): Buffer {
   return out;
 }
 
-function toHeaders(headers: IncomingHttpHeaders): Headers {
-  const out = new Headers();
+// Pairs rather than a Headers object: createHandlerContext builds its own Headers from them.
+function headerPairs(headers: IncomingHttpHeaders): [string, string][] {
+  const out: [string, string][] = [];
   for (const name in headers) {
     if (name.startsWith(":")) continue;
     const value = headers[name];
-    if (typeof value === "string") out.append(name, value);
-    else if (value !== undefined) for (const v of value) out.append(name, v);
+    if (typeof value === "string") out.push([name, value]);
+    else if (value !== undefined) for (const v of value) out.push([name, v]);
   }
   return out;
 }
