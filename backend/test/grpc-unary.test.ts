@@ -12,12 +12,12 @@ import {
   SayHelloRequestSchema,
   SayHelloResponseSchema,
 } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import { createLogger } from "@infinity-pool/runtime/logger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
 import { HealthMonitor } from "../src/health.ts";
 import { observe } from "../src/interceptors.ts";
-import { createLogger } from "../src/logger.ts";
 import { type Server, startServer } from "../src/server.ts";
 import { type ServiceRegistration, services } from "../src/services.ts";
 
@@ -88,7 +88,7 @@ const sayHello = `/${GreetingService.typeName}/SayHello`;
 const getGreeting = `/${GreetingService.typeName}/GetGreeting`;
 const createGreeting = `/${GreetingService.typeName}/CreateGreeting`;
 const helloRequest = envelope(toBinary(SayHelloRequestSchema, create(SayHelloRequestSchema)));
-const log = createLogger("silent");
+const log = createLogger({ service: "backend", level: "silent" });
 
 let database: Database;
 let health: HealthMonitor;
