@@ -144,6 +144,7 @@ async function main(): Promise<number> {
     BACKEND_ADDRESS: `dns:///127.0.0.1:${backendPort}`,
     GATEWAY_HOST: "127.0.0.1",
     GATEWAY_PORT: String(gatewayPort),
+    GATEWAY_ADMIN_PORT: "0",
     LOG_LEVEL: logLevel,
     SHUTDOWN_DELAY_MS: "0",
   });

@@ -10,11 +10,26 @@ const digest = (value: string): Buffer => createHash("sha256").update(value, "ut
  * configured token is compared so the timing does not reveal which one matched.
  */
 export class WriteAuth {
-  readonly #digests: Buffer[];
+  readonly #tokens: () => readonly string[];
+  #digestsOf: readonly string[] | undefined;
+  #digests: Buffer[] = [];
 
-  /** `tokens` are the accepted bearer tokens; none means writes are disabled. */
-  constructor(tokens: readonly string[]) {
-    this.#digests = tokens.map(digest);
+  /**
+   * `tokens` are the accepted bearer tokens, or a function returning the set in force now (a
+   * TokenSource re-reading WRITE_TOKENS_FILE); none means writes are disabled.
+   */
+  constructor(tokens: readonly string[] | (() => readonly string[])) {
+    this.#tokens = typeof tokens === "function" ? tokens : () => tokens;
+  }
+
+  /** Digests of the current tokens, computed again only when the set changed. */
+  #current(): Buffer[] {
+    const tokens = this.#tokens();
+    if (tokens !== this.#digestsOf) {
+      this.#digests = tokens.map(digest);
+      this.#digestsOf = tokens;
+    }
+    return this.#digests;
   }
 
   /**
@@ -24,7 +39,8 @@ export class WriteAuth {
    * Bearer` challenge (RFC 6750 §3) when the header is missing, malformed or names no known token.
    */
   check(authorization: string | undefined): void {
-    if (this.#digests.length === 0) {
+    const digests = this.#current();
+    if (digests.length === 0) {
       throw new HttpError(403, Code.PERMISSION_DENIED, "writes are disabled on this gateway");
     }
     const challenge = { "www-authenticate": 'Bearer realm="infinity-pool"' };
@@ -34,7 +50,7 @@ export class WriteAuth {
     }
     const presented = digest(match[1] as string);
     let ok = false;
-    for (const known of this.#digests) ok = timingSafeEqual(presented, known) || ok;
+    for (const known of digests) ok = timingSafeEqual(presented, known) || ok;
     if (!ok) {
       throw new HttpError(401, Code.UNAUTHENTICATED, "the bearer token is not valid", challenge);
     }

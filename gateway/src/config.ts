@@ -1,15 +1,22 @@
 import { ConfigError, integer, logLevel, nonEmpty, parseEnv } from "@infinity-pool/runtime/config";
+import { parseTokens } from "@infinity-pool/runtime/tokens";
 import { z } from "zod";
 
 /** The gateway's settings, read from the environment by loadConfig. Durations in milliseconds. */
 export interface GatewayConfig {
   host: string;
+  /** The public port: API, /healthz, /readyz, /openapi.json. */
   port: number;
+  /** The operational port: /metrics, /healthz, /readyz, for in-cluster use only. */
+  adminPort: number;
   /** A grpc-js target, e.g. dns:///backend-headless.ns.svc.cluster.local:50051. */
   backendAddress: string;
   /** How often the backend name is resolved again so new replicas receive traffic. 0 disables. */
   backendRefreshMs: number;
+  /** Write tokens given inline (WRITE_TOKENS), for local runs. */
   writeTokens: string[];
+  /** A file of write tokens (WRITE_TOKENS_FILE), read again when it changes. */
+  writeTokensFile: string | undefined;
   logLevel: string;
   /** Time the listener keeps accepting after SIGTERM while readiness reports 503. */
   shutdownDelayMs: number;
@@ -29,13 +36,15 @@ export interface GatewayConfig {
 const schema = z.object({
   GATEWAY_HOST: nonEmpty.default("0.0.0.0"),
   GATEWAY_PORT: integer(0, 65535).default(8080),
+  GATEWAY_ADMIN_PORT: integer(0, 65535).default(9090),
   BACKEND_PORT: integer(1, 65535).optional(),
   BACKEND_ADDRESS: z
     .string()
     .regex(/^(dns|ipv4|ipv6|unix):/, "must be a grpc-js target such as dns:///host:50051")
     .optional(),
   BACKEND_REFRESH_MS: integer(0, 3_600_000).default(30_000),
-  GATEWAY_WRITE_TOKENS: z.string().default(""),
+  WRITE_TOKENS: z.string().default(""),
+  WRITE_TOKENS_FILE: nonEmpty.optional(),
   LOG_LEVEL: logLevel,
   SHUTDOWN_DELAY_MS: integer(0, 600_000).default(0),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
@@ -65,15 +74,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       "must not exceed GATEWAY_REQUEST_TIMEOUT_MS",
     );
   }
-  const tokens = c.GATEWAY_WRITE_TOKENS.split(",")
-    .map((t) => t.trim())
-    .filter((t) => t !== "");
+  if (c.GATEWAY_PORT !== 0 && c.GATEWAY_PORT === c.GATEWAY_ADMIN_PORT) {
+    throw new ConfigError("GATEWAY_ADMIN_PORT", "must differ from GATEWAY_PORT");
+  }
   return {
     host: c.GATEWAY_HOST,
     port: c.GATEWAY_PORT,
+    adminPort: c.GATEWAY_ADMIN_PORT,
     backendAddress: c.BACKEND_ADDRESS ?? `dns:///127.0.0.1:${c.BACKEND_PORT ?? 50051}`,
     backendRefreshMs: c.BACKEND_REFRESH_MS,
-    writeTokens: tokens,
+    writeTokens: parseTokens(c.WRITE_TOKENS),
+    writeTokensFile: c.WRITE_TOKENS_FILE,
     logLevel: c.LOG_LEVEL,
     shutdownDelayMs: c.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,

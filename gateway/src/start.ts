@@ -3,30 +3,29 @@ import { file_infinitypool_v1_greeting } from "@infinity-pool/proto/infinitypool
 import { createLogger, type Logger } from "@infinity-pool/runtime/logger";
 import type { ShutdownSignals } from "@infinity-pool/runtime/signals";
 import { exitOnStartupError } from "@infinity-pool/runtime/startup";
+import { TokenSource } from "@infinity-pool/runtime/tokens";
 import { WriteAuth } from "./auth.ts";
 import { BackendClient } from "./backend-client.ts";
 import { type GatewayConfig, loadConfig } from "./config.ts";
 import { Gateway } from "./gateway.ts";
 import { countUpstreamAttempt, createMetrics } from "./metrics.ts";
 import { buildOpenApi } from "./openapi.ts";
-import { operationalPaths } from "./operational.ts";
+import { reservedPaths } from "./operational.ts";
 import { Router } from "./router.ts";
 import { buildRoutes } from "./routes.ts";
 
 /**
  * Builds a gateway for `services` from its parts: the routes of their google.api.http
- * annotations, the grpc-js backend client, metrics, write authorisation and the OpenAPI document.
+ * annotations, the grpc-js backend client, metrics, write authorisation (WRITE_TOKENS plus
+ * WRITE_TOKENS_FILE, read again when it changes) and the OpenAPI document.
  * Throws RouteError, RouterError or TemplateError when an annotation cannot be served.
  */
 export function assembleGateway(
   config: GatewayConfig,
   services: readonly DescService[],
   logger: Logger,
-): { gateway: Gateway; router: Router } {
-  const router = new Router(
-    buildRoutes(services),
-    operationalPaths.map((p) => p.path),
-  );
+): { gateway: Gateway; router: Router; tokens: TokenSource } {
+  const router = new Router(buildRoutes(services), reservedPaths);
   const metrics = createMetrics();
   const backend = new BackendClient({
     target: config.backendAddress,
@@ -34,16 +33,29 @@ export function assembleGateway(
     refreshMs: config.backendRefreshMs,
     onAttempt: (method, code) => countUpstreamAttempt(metrics, method, code),
   });
+  // Only counts are logged, never a token.
+  const tokens = new TokenSource({
+    inline: config.writeTokens,
+    file: config.writeTokensFile,
+    events: {
+      changed: (count) => logger.info({ tokens: count }, "write tokens file changed"),
+      unreadable: (error) =>
+        logger.warn(
+          { code: error.code },
+          "write tokens file unreadable; keeping the tokens in force",
+        ),
+    },
+  });
   const gateway = new Gateway({
     config,
     router,
     backend,
-    auth: new WriteAuth(config.writeTokens),
+    auth: new WriteAuth(() => tokens.tokens()),
     metrics,
     openApi: buildOpenApi(router.routes, "Infinity Pool API", "v1"),
     logger,
   });
-  return { gateway, router };
+  return { gateway, router, tokens };
 }
 
 /**
@@ -56,7 +68,7 @@ export async function start(signals: ShutdownSignals): Promise<void> {
   try {
     const config = loadConfig();
     const log = createLogger({ service: "gateway", level: config.logLevel });
-    const { gateway, router } = assembleGateway(
+    const { gateway, router, tokens } = assembleGateway(
       config,
       file_infinitypool_v1_greeting.services,
       log,
@@ -66,13 +78,18 @@ export async function start(signals: ShutdownSignals): Promise<void> {
     log.info(
       {
         url: `http://${host}:${address.port}/`,
+        admin: `http://${host}:${gateway.adminAddress().port}/metrics`,
         backend: config.backendAddress,
         routes: router.routes.length,
-        writes: config.writeTokens.length > 0 ? "enabled" : "disabled",
+        writes: tokens.tokens().length > 0 ? "enabled" : "disabled",
+        ...(config.writeTokensFile ? { writeTokensFile: config.writeTokensFile } : {}),
       },
       `gateway listening on http://${host}:${address.port}/`,
     );
-    signals.ready(log, (signal) => gateway.shutdown(signal === "SIGINT" ? 0 : undefined));
+    signals.ready(log, async (signal) => {
+      await gateway.shutdown(signal === "SIGINT" ? 0 : undefined);
+      tokens.close();
+    });
   } catch (err) {
     exitOnStartupError("gateway", err);
   }

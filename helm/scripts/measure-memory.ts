@@ -165,6 +165,8 @@ try {
     "-e",
     `GATEWAY_PORT=${gatewayPort}`,
     "-e",
+    `GATEWAY_ADMIN_PORT=${await freePort()}`,
+    "-e",
     `BACKEND_ADDRESS=dns:///127.0.0.1:${backendPort}`,
     image("gateway"),
   ]);

@@ -39,12 +39,7 @@ const readByLibraries: Record<string, string[]> = {
  * checked to be still unread, so it must be removed the moment a service starts reading it.
  */
 const awaitingServices: Record<string, string[]> = {
-  gateway: [
-    "GATEWAY_ADMIN_PORT",
-    "GATEWAY_WRITES_REQUIRE_HTTPS",
-    "GATEWAY_CORS_ALLOWED_ORIGINS",
-    "WRITE_TOKENS_FILE",
-  ],
+  gateway: ["GATEWAY_WRITES_REQUIRE_HTTPS", "GATEWAY_CORS_ALLOWED_ORIGINS"],
   backend: ["WRITE_TOKENS_FILE"],
 };
 

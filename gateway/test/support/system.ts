@@ -32,7 +32,7 @@ export function gatewayFor(
 ): Promise<InProcessGateway> {
   return startGateway([GreetingService], {
     BACKEND_ADDRESS: `dns:///${backend.address}`,
-    GATEWAY_WRITE_TOKENS: writeToken,
+    WRITE_TOKENS: writeToken,
     ...env,
   });
 }
