@@ -1,35 +1,18 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { Code } from "@infinity-pool/runtime/status";
+import type { TokenSource } from "@infinity-pool/runtime/tokens";
+import { TokenVerifier } from "@infinity-pool/runtime/tokens";
 import { HttpError } from "./http-error.ts";
 
-const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest();
-
 /**
- * Bearer tokens for write routes. Tokens are compared as SHA-256 digests with timingSafeEqual:
- * equal-length inputs make the comparison constant-time whatever the token lengths, and every
- * configured token is compared so the timing does not reveal which one matched.
+ * Bearer tokens for write routes, checked in constant time by the runtime's TokenVerifier against
+ * the tokens in force (a TokenSource re-reading WRITE_TOKENS_FILE, or a fixed list).
  */
 export class WriteAuth {
-  readonly #tokens: () => readonly string[];
-  #digestsOf: readonly string[] | undefined;
-  #digests: Buffer[] = [];
+  readonly #verifier: TokenVerifier;
 
-  /**
-   * `tokens` are the accepted bearer tokens, or a function returning the set in force now (a
-   * TokenSource re-reading WRITE_TOKENS_FILE); none means writes are disabled.
-   */
-  constructor(tokens: readonly string[] | (() => readonly string[])) {
-    this.#tokens = typeof tokens === "function" ? tokens : () => tokens;
-  }
-
-  /** Digests of the current tokens, computed again only when the set changed. */
-  #current(): Buffer[] {
-    const tokens = this.#tokens();
-    if (tokens !== this.#digestsOf) {
-      this.#digests = tokens.map(digest);
-      this.#digestsOf = tokens;
-    }
-    return this.#digests;
+  /** `tokens` are the accepted bearer tokens; none in force means writes are disabled. */
+  constructor(tokens: TokenSource | readonly string[]) {
+    this.#verifier = new TokenVerifier(tokens);
   }
 
   /**
@@ -39,8 +22,7 @@ export class WriteAuth {
    * Bearer` challenge (RFC 6750 §3) when the header is missing, malformed or names no known token.
    */
   check(authorization: string | undefined): void {
-    const digests = this.#current();
-    if (digests.length === 0) {
+    if (this.#verifier.size === 0) {
       throw new HttpError(403, Code.PERMISSION_DENIED, "writes are disabled on this gateway");
     }
     const challenge = { "www-authenticate": 'Bearer realm="infinity-pool"' };
@@ -48,10 +30,7 @@ export class WriteAuth {
     if (!match) {
       throw new HttpError(401, Code.UNAUTHENTICATED, "a bearer token is required", challenge);
     }
-    const presented = digest(match[1] as string);
-    let ok = false;
-    for (const known of digests) ok = timingSafeEqual(presented, known) || ok;
-    if (!ok) {
+    if (!this.#verifier.verify(match[1] as string)) {
       throw new HttpError(401, Code.UNAUTHENTICATED, "the bearer token is not valid", challenge);
     }
   }

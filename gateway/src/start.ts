@@ -50,7 +50,7 @@ export function assembleGateway(
     config,
     router,
     backend,
-    auth: new WriteAuth(() => tokens.tokens()),
+    auth: new WriteAuth(tokens),
     metrics,
     openApi: buildOpenApi(router.routes, "Infinity Pool API", "v1"),
     logger,

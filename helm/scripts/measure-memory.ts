@@ -8,7 +8,8 @@
 // Run as root from the repository root: `node helm/scripts/measure-memory.ts`. Needs podman with
 // the stand-in base image (../shared/tools/base-image.sh), wrk and the PostgreSQL server binaries.
 // Env: MEASURE_SECONDS (load duration, 60), MEASURE_CONNECTIONS (64), SKIP_BUILD=1 to reuse the
-// :measure images.
+// :measure images, MEASURE_LIMIT=none to run without a memory limit (V8 then sizes its heap from
+// the host's memory, which is what a measurement outside a container sees).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -38,6 +39,7 @@ function bytes(quantity: string): number {
 }
 const mib = (n: number) => (n / 2 ** 20).toFixed(0);
 
+const unlimited = process.env.MEASURE_LIMIT === "none";
 const limits = {
   gateway: bytes(values.gateway.resources.limits.memory),
   backend: bytes(values.backend.resources.limits.memory),
@@ -87,10 +89,7 @@ const runFlags = (limit: number) => [
   "no-new-privileges",
   "--user",
   "1000:1000",
-  "--memory",
-  String(limit),
-  "--memory-swap",
-  String(limit),
+  ...(unlimited ? [] : ["--memory", String(limit), "--memory-swap", String(limit)]),
 ];
 
 interface Sample {
@@ -212,7 +211,7 @@ try {
     console.log(
       [
         service.padEnd(8),
-        mib(limits[service]).padStart(5),
+        (unlimited ? "none" : mib(limits[service])).padStart(5),
         `${mib(idle[service].rss)}/${mib(idle[service].workingSet)}`.padStart(13),
         `${mib(p50(rss))}/${mib(Math.max(...rss))}`.padStart(18),
         `${mib(p50(ws))}/${mib(Math.max(...ws))}`.padStart(17),

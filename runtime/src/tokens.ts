@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 
@@ -110,5 +111,47 @@ export class TokenSource {
     this.#fromFile = parseTokens(text);
     this.#current = [...new Set([...this.#inline, ...this.#fromFile])];
     if (notify) this.#events.changed?.(this.#fromFile.length);
+  }
+}
+
+const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest();
+
+/**
+ * Checks presented bearer tokens against the tokens in force (a TokenSource, or a fixed list) in
+ * constant time: tokens are compared as SHA-256 digests with timingSafeEqual, so equal-length
+ * inputs make each comparison constant-time whatever the token lengths, and every token is compared
+ * so the timing does not reveal which one matched. Digests are computed again only when the set
+ * changes (a new array from TokenSource.tokens()).
+ */
+export class TokenVerifier {
+  readonly #tokens: () => readonly string[];
+  #digestsOf: readonly string[] | undefined;
+  #digests: Buffer[] = [];
+
+  constructor(tokens: TokenSource | readonly string[]) {
+    this.#tokens = tokens instanceof TokenSource ? () => tokens.tokens() : () => tokens;
+  }
+
+  /** How many tokens are in force now; 0 means every write must be refused. */
+  get size(): number {
+    return this.#current().length;
+  }
+
+  /** True when `presented` is one of the tokens in force. */
+  verify(presented: string): boolean {
+    const digests = this.#current();
+    const candidate = digest(presented);
+    let ok = false;
+    for (const known of digests) ok = timingSafeEqual(candidate, known) || ok;
+    return ok;
+  }
+
+  #current(): Buffer[] {
+    const tokens = this.#tokens();
+    if (tokens !== this.#digestsOf) {
+      this.#digests = tokens.map(digest);
+      this.#digestsOf = tokens;
+    }
+    return this.#digests;
   }
 }

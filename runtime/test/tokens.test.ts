@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { parseTokens, TokenSource } from "../src/tokens.ts";
+import { parseTokens, TokenSource, TokenVerifier } from "../src/tokens.ts";
 
 describe("parseTokens", () => {
   test("splits on commas and line breaks, trims, drops empty entries", () => {
@@ -95,5 +95,38 @@ describe("TokenSource", () => {
     await source.reload();
     expect(source.tokens()).toEqual(["kept"]);
     expect(problems).toEqual(["EISDIR"]);
+  });
+});
+
+describe("TokenVerifier", () => {
+  test("accepts exactly the tokens in force, whatever their length", () => {
+    const verifier = new TokenVerifier(["short", "a-much-longer-token-0123456789"]);
+    expect(verifier.size).toBe(2);
+    expect(verifier.verify("short")).toBe(true);
+    expect(verifier.verify("a-much-longer-token-0123456789")).toBe(true);
+    for (const wrong of ["", "shor", "short ", "SHORT", "a-much-longer-token-012345678"]) {
+      expect(verifier.verify(wrong), JSON.stringify(wrong)).toBe(false);
+    }
+  });
+
+  test("follows a TokenSource as its file changes", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "verifier-"));
+    try {
+      const file = path.join(dir, "tokens");
+      writeFileSync(file, "first");
+      const source = new TokenSource({ file });
+      const verifier = new TokenVerifier(source);
+      expect(verifier.verify("first")).toBe(true);
+      writeFileSync(file, "second");
+      await source.reload();
+      expect(verifier.verify("first")).toBe(false);
+      expect(verifier.verify("second")).toBe(true);
+      writeFileSync(file, "");
+      await source.reload();
+      expect(verifier.size).toBe(0);
+      source.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
