@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import {
+  chartDir,
   find,
   helm,
   isHook,
@@ -672,4 +675,28 @@ describe("NOTES.txt", () => {
       "create secret",
     );
   });
+});
+
+describe("memory requests come from the measurement in helm/README.md", () => {
+  // Rows of the README's table: service, limit, idle RSS, RSS under load "p50 / max", after load.
+  const readme = readFileSync(path.join(chartDir, "README.md"), "utf8");
+  const rows = [
+    ...readme.matchAll(/^\| (gateway|backend)[^|]*\| (\d+) MiB +\| [^|]+\| (\d+) \/ (\d+) MiB/gm),
+  ];
+  const mib = (quantity: string) => Number(/^(\d+)Mi$/.exec(quantity)?.[1]);
+
+  test.each(["gateway", "backend"])(
+    "%s: measured at the chart's limit, requesting at least the steady RSS",
+    (service) => {
+      const manifests = render(minimal);
+      const resources = find(manifests, "Deployment", `infinity-pool-${service}`).spec.template.spec
+        .containers[0].resources;
+      const row = rows.find((r) => r[1] === service);
+      expect(row, "a measured row for this service").toBeDefined();
+      // Re-measure when the limit changes: V8 sizes its heap from it.
+      expect(mib(resources.limits.memory)).toBe(Number(row?.[2]));
+      expect(mib(resources.requests.memory)).toBeGreaterThanOrEqual(Number(row?.[3]));
+      expect(mib(resources.requests.memory)).toBeLessThan(mib(resources.limits.memory));
+    },
+  );
 });
