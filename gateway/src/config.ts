@@ -1,4 +1,11 @@
-import { ConfigError, integer, logLevel, nonEmpty, parseEnv } from "@infinity-pool/runtime/config";
+import {
+  boolean,
+  ConfigError,
+  integer,
+  logLevel,
+  nonEmpty,
+  parseEnv,
+} from "@infinity-pool/runtime/config";
 import { parseTokens } from "@infinity-pool/runtime/tokens";
 import { z } from "zod";
 
@@ -17,6 +24,8 @@ export interface GatewayConfig {
   writeTokens: string[];
   /** A file of write tokens (WRITE_TOKENS_FILE), read again when it changes. */
   writeTokensFile: string | undefined;
+  /** Refuse writes a proxy received over plain HTTP (X-Forwarded-Proto present and not https). */
+  writesRequireHttps: boolean;
   logLevel: string;
   /** Time the listener keeps accepting after SIGTERM while readiness reports 503. */
   shutdownDelayMs: number;
@@ -45,6 +54,7 @@ const schema = z.object({
   BACKEND_REFRESH_MS: integer(0, 3_600_000).default(30_000),
   WRITE_TOKENS: z.string().default(""),
   WRITE_TOKENS_FILE: nonEmpty.optional(),
+  GATEWAY_WRITES_REQUIRE_HTTPS: boolean.default(false),
   LOG_LEVEL: logLevel,
   SHUTDOWN_DELAY_MS: integer(0, 600_000).default(0),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
@@ -85,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     backendRefreshMs: c.BACKEND_REFRESH_MS,
     writeTokens: parseTokens(c.WRITE_TOKENS),
     writeTokensFile: c.WRITE_TOKENS_FILE,
+    writesRequireHttps: c.GATEWAY_WRITES_REQUIRE_HTTPS,
     logLevel: c.LOG_LEVEL,
     shutdownDelayMs: c.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,

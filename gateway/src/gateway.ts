@@ -243,7 +243,10 @@ export class Gateway {
     signal: AbortSignal,
   ): Promise<UpstreamCall> {
     // Authenticate before reading the body: an anonymous client cannot make us buffer anything.
-    if (route.write) this.#auth.check(req.headers.authorization);
+    if (route.write) {
+      if (this.#config.writesRequireHttps) requireHttps(req.headers["x-forwarded-proto"]);
+      this.#auth.check(req.headers.authorization);
+    }
     let body: JsonValue | undefined;
     if (route.body.kind !== "none") {
       body = await readJsonBody(req, this.#config.maxBodyBytes);
@@ -291,6 +294,21 @@ function requestTarget(req: IncomingMessage): { path: string; query: string } {
   }
   const q = url.indexOf("?");
   return q < 0 ? { path: url, query: "" } : { path: url.slice(0, q), query: url.slice(q + 1) };
+}
+
+/**
+ * GATEWAY_WRITES_REQUIRE_HTTPS: a write the load balancer received over plain HTTP carries its
+ * bearer token in clear text, so it is refused (403 PERMISSION_DENIED) before anything else is read.
+ * The ALB sets X-Forwarded-Proto to the protocol of its listener (Elastic Load Balancing, "HTTP
+ * headers and Application Load Balancers"); a request without the header did not pass a proxy
+ * (in-cluster callers, port-forward) and is not refused. Any value but exactly `https` is.
+ */
+function requireHttps(forwardedProto: string | string[] | undefined): void {
+  if (forwardedProto === undefined) return;
+  const value = Array.isArray(forwardedProto) ? forwardedProto.join(",") : forwardedProto;
+  if (value.trim().toLowerCase() !== "https") {
+    throw new HttpError(403, Code.PERMISSION_DENIED, "writes require HTTPS");
+  }
 }
 
 /** Aborted when the client hangs up before its response ends: the upstream call is cancelled. */
