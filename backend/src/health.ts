@@ -63,7 +63,7 @@ export class HealthMonitor {
     this.#serving = databaseAnswered;
     if (!this.#shuttingDown) {
       this.#log.info(
-        { service: GreetingService.typeName, status: Status[this.status()] },
+        { healthService: GreetingService.typeName, status: Status[this.status()] },
         "health status changed",
       );
     }
