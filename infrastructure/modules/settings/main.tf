@@ -27,9 +27,12 @@ locals {
     can(cidrhost(c, 0)) &&
     try("${cidrhost(c, 0)}/${split("/", c)[1]}" == c, false)
   )]
-  private_cidrs = [for c in local.api_cidrs : c if length(local.bad_cidrs) == 0 && anytrue([
-    for r in local.private_ranges :
-    tonumber(split("/", c)[1]) >= tonumber(split("/", r)[1]) && cidrhost("${cidrhost(c, 0)}/${split("/", r)[1]}", 0) == cidrhost(r, 0)
+  # try(): Terraform's && does not short-circuit, and bad_cidrs already reports malformed entries.
+  private_cidrs = [for c in local.api_cidrs : c if anytrue([
+    for r in local.private_ranges : try(
+      tonumber(split("/", c)[1]) >= tonumber(split("/", r)[1]) && cidrhost("${cidrhost(c, 0)}/${split("/", r)[1]}", 0) == cidrhost(r, 0),
+      false,
+    )
   ])]
 
   # Names derived from the deployment key, each with the limit of the API that creates it. The
