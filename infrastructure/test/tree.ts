@@ -61,6 +61,7 @@ export interface Tree {
 
 /** Outputs the Helm chart and the pipeline read, per unit (see the runtime contract). */
 export const CONTRACT_OUTPUTS: Record<string, string[]> = {
+  network: ["vpc_cidr_block", "database_subnet_cidr_blocks"],
   cluster: ["cluster_name"],
   registry: ["repository_urls"],
   database: ["endpoint", "port", "database_name", "master_secret_arn"],
