@@ -25,6 +25,10 @@ function messages(err: unknown): string {
   return parts.join(" | ");
 }
 
+/**
+ * True when PostgreSQL refused the credentials: SQLSTATE 28P01 (invalid_password) or 28000
+ * (invalid_authorization_specification), https://www.postgresql.org/docs/current/errcodes-appendix.html.
+ */
 export function isAuthFailure(err: unknown): boolean {
   const code = driverErrorCode(err);
   return code === "28P01" || code === "28000";
