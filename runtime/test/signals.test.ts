@@ -113,3 +113,14 @@ describe("atMost", () => {
     await expect(atMost(60_000, Promise.reject(new Error("broken")))).rejects.toThrow("broken");
   });
 });
+
+describe("the signals module", () => {
+  it("loads nothing at run time but its own error helper, so entry points can load it first", async () => {
+    const { readFileSync } = await import("node:fs");
+    const source = readFileSync(new URL("../src/signals.ts", import.meta.url), "utf8");
+    const valueImports = [...source.matchAll(/^import (?!type )[^;]* from "([^"]+)";$/gm)].map(
+      (m) => m[1],
+    );
+    expect(valueImports).toEqual(["./errors.ts"]);
+  });
+});
