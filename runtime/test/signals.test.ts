@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../src/logger.ts";
@@ -115,12 +116,29 @@ describe("atMost", () => {
 });
 
 describe("the signals module", () => {
-  it("loads nothing at run time but its own error helper, so entry points can load it first", async () => {
-    const { readFileSync } = await import("node:fs");
+  it("loads nothing at run time but its own error helper, so entry points can load it first", () => {
     const source = readFileSync(new URL("../src/signals.ts", import.meta.url), "utf8");
     const valueImports = [...source.matchAll(/^import (?!type )[^;]* from "([^"]+)";$/gm)].map(
       (m) => m[1],
     );
     expect(valueImports).toEqual(["./errors.ts"]);
+  });
+});
+
+// Node as PID 1 ignores SIGTERM until a handler exists, so a container stopped while it is still
+// starting would hang until SIGKILL: both services install the handlers before anything slow loads.
+describe.each(["backend", "gateway"])("the %s entry point", (service) => {
+  const source = readFileSync(new URL(`../../${service}/src/main.ts`, import.meta.url), "utf8");
+
+  it("imports nothing but the signal handling statically", () => {
+    const staticImports = [...source.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
+    expect(staticImports).toEqual(["@infinity-pool/runtime/signals"]);
+  });
+
+  it("installs the handlers before it loads the service", () => {
+    const installed = source.indexOf(`new ShutdownSignals("${service}")`);
+    const loaded = source.indexOf('await import("./start.ts")');
+    expect(installed).toBeGreaterThan(0);
+    expect(loaded).toBeGreaterThan(installed);
   });
 });
