@@ -9,8 +9,11 @@ import {
 } from "@infinity-pool/runtime/config";
 import { z } from "zod";
 
-// Where the database comes from, in order of precedence: DATABASE_URL, then DB_HOST with
-// credentials from Secrets Manager, else an embedded PGlite so a bare laptop just works.
+/**
+ * Where the database comes from, in order of precedence: `DATABASE_URL` (kind "url"), then
+ * `DB_HOST` + `DB_NAME` + `DB_SECRET_ID` with credentials from Secrets Manager (kind
+ * "secrets-manager"), else an embedded PGlite in `PGLITE_DATA_DIR` so a bare laptop just works.
+ */
 export type DatabaseConfig =
   // ssl is undefined when only the URL's own sslmode parameter should decide.
   | { kind: "url"; url: string; ssl: SslConfig | undefined }
@@ -24,8 +27,14 @@ export type DatabaseConfig =
     }
   | { kind: "pglite"; dataDir: string };
 
+/**
+ * TLS to PostgreSQL, named as libpq's `sslmode` (https://www.postgresql.org/docs/current/libpq-ssl.html):
+ * "disable", "require" (encrypted, unauthenticated) or "verify-full" (CA and host name checked
+ * against `caFile`, a PEM bundle; the system roots when undefined).
+ */
 export type SslConfig = { mode: "disable" | "require" | "verify-full"; caFile: string | undefined };
 
+/** node-postgres pool settings; every duration in milliseconds. */
 export interface PoolConfig {
   max: number;
   connectTimeoutMs: number;
@@ -33,6 +42,7 @@ export interface PoolConfig {
   idleTimeoutMs: number;
 }
 
+/** The backend's settings, read from the environment by loadConfig. Durations in milliseconds. */
 export interface Config {
   host: string;
   port: number;

@@ -7,6 +7,7 @@ import { atMost } from "@infinity-pool/runtime/signals";
 import { unaryGrpcHandler } from "./grpc-unary.ts";
 import type { ServiceRegistration } from "./services.ts";
 
+/** A listening backend server. */
 export interface Server {
   readonly port: number;
   /**
@@ -16,6 +17,7 @@ export interface Server {
   close(timeoutMs: number): Promise<void>;
 }
 
+/** What startServer serves and where; port 0 picks a free port. */
 export interface ServerOptions {
   host: string;
   port: number;
@@ -28,8 +30,12 @@ export interface ServerOptions {
 // Requests of this API are tiny; a bound stops a client from making the server buffer megabytes.
 const readMaxBytes = 1024 * 1024;
 
-// gRPC, gRPC-Web and Connect share one cleartext HTTP/2 port (h2c with prior knowledge), which
-// is what grpcurl -plaintext, buf curl --http2-prior-knowledge and in-cluster gRPC clients speak.
+/**
+ * Listens on cleartext HTTP/2 (h2c with prior knowledge, what grpcurl -plaintext, buf curl
+ * --http2-prior-knowledge and in-cluster gRPC clients speak) and serves gRPC, gRPC-Web and Connect
+ * for every registered service (https://connectrpc.com/docs/node/getting-started); request
+ * messages above 1 MiB are refused with RESOURCE_EXHAUSTED. Resolves once listening.
+ */
 export async function startServer(options: ServerOptions): Promise<Server> {
   const connect = connectNodeAdapter({
     routes(router) {

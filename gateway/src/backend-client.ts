@@ -10,6 +10,7 @@ import {
 import { Code } from "@infinity-pool/runtime/status";
 import { type Backend, type CallOptions, type CallResult, UpstreamError } from "./backend.ts";
 
+/** Where BackendClient connects and how it retries; durations in milliseconds. */
 export interface BackendClientOptions {
   target: string;
   maxAttempts: number;
@@ -98,6 +99,11 @@ export class BackendClient implements Backend {
     });
   }
 
+  /**
+   * Calls a unary method by its descriptor. With `retry`, UNAVAILABLE is retried up to
+   * `maxAttempts` with exponential backoff and full jitter, never past the deadline. Rejects with
+   * UpstreamError (the final status, the backend's message, the attempts, the grpc-js error as cause).
+   */
   async call(method: DescMethod, request: Message, options: CallOptions): Promise<CallResult> {
     const maxAttempts = options.retry ? this.#options.maxAttempts : 1;
     for (let attempt = 1; ; attempt++) {
@@ -135,6 +141,7 @@ export class BackendClient implements Backend {
     }
   }
 
+  /** Closes the channel and any retired by a refresh, and stops the refresh timer. */
   close(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#client.close();

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { JsonValue } from "@bufbuild/protobuf";
+import type { JsonValue, Message } from "@bufbuild/protobuf";
 import type { Logger } from "@infinity-pool/runtime/logger";
 import { atMost } from "@infinity-pool/runtime/signals";
 import { Code } from "@infinity-pool/runtime/status";
@@ -39,7 +39,7 @@ export interface GatewayOptions {
 /** One API request, read and checked, ready to be sent upstream. */
 interface UpstreamCall {
   route: Route;
-  request: ReturnType<typeof buildRequest>;
+  request: Message;
   options: CallOptions;
 }
 
