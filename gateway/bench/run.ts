@@ -4,8 +4,9 @@
 // per request of the gateway process and of the backend, read from /proc around the run. Beside
 // them: a bare node:http server answering the same JSON (the ceiling for one Node process), a
 // direct gRPC call to the backend, and the same three hops written with nothing but Node core, pg
-// and protobuf-es (floor.ts). It installs nothing itself: wrk and the PostgreSQL server binaries
-// must be there; grpc-gateway comes from ../shared/anchors/grpc-gateway/build.sh (anchor.ts).
+// and protobuf-es (floor.ts). wrk and the PostgreSQL server binaries must be there; grpc-gateway
+// comes from ../shared/anchors/grpc-gateway/build.sh (anchor.ts), which installs Go and protoc
+// from Debian packages the first time it runs as root.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from "node:os";
