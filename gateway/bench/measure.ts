@@ -38,11 +38,13 @@ export function rssMiB(pid: number): number {
   }
 }
 
+// wrk's latency units (its stats.c): us, ms, s, m (minutes), h.
+const msPerUnit: Record<string, number> = { us: 0.001, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
 function toMs(text: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(text.trim());
+  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(text.trim());
   if (!m) return Number.NaN;
-  const value = Number(m[1]);
-  return m[2] === "us" ? value / 1000 : m[2] === "s" ? value * 1000 : value;
+  return Number(m[1]) * (msPerUnit[m[2] as string] as number);
 }
 
 /** Parses wrk's `--latency` report. */
@@ -82,13 +84,17 @@ export function wrk(url: string, connections: number, seconds: number): Omit<Run
     ["-t2", `-c${connections}`, `-d${seconds}s`, "--latency", "--timeout", "5s", url],
     { encoding: "utf8" },
   );
-  return parseWrk(out);
+  const run = parseWrk(out);
+  if (Number.isNaN(run.p50) || Number.isNaN(run.p99)) {
+    process.stderr.write(`bench: could not read wrk's latency percentiles from:\n${out}\n`);
+  }
+  return run;
 }
 
-/** The median of `values` (NaN when empty). */
+/** The median of `values`, NaNs left out (NaN when none is left). */
 export function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1
     ? (sorted[mid] as number)

@@ -247,12 +247,14 @@ function report(r: Report): number {
 
   const f0 = (n: number | undefined) => (n === undefined ? "-" : n.toFixed(0));
   const f2 = (n: number) => n.toFixed(2);
-  const spread = (values: number[], fmt: (n: number) => string) =>
-    values.length > 1
+  const spread = (all: number[], fmt: (n: number) => string) => {
+    const values = all.filter((v) => !Number.isNaN(v));
+    return values.length > 1
       ? `${fmt(median(values))} [${fmt(Math.min(...values))}–${fmt(Math.max(...values))}]`
       : fmt(values[0] ?? Number.NaN);
+  };
   const columns = ["req/s", "p50 ms", "p99 ms", "errors", "gateway µs/req", "backend µs/req"];
-  const widths = [22, 20, 22, 7, 18, 18];
+  const widths = [20, 24, 26, 8, 18, 18];
   const header = (title: string) => {
     say();
     say(title);
