@@ -54,8 +54,8 @@ export function parseWrk(out: string): Omit<Run, "cpuUs"> {
   const socketErrors = socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
   return {
     rps: num(/Requests\/sec:\s+([\d.]+)/),
-    p50: toMs(/^\s+50%\s+(\S+)$/m.exec(out)?.[1] ?? ""),
-    p99: toMs(/^\s+99%\s+(\S+)$/m.exec(out)?.[1] ?? ""),
+    p50: toMs(/^\s+50%\s+(\S+)\s*$/m.exec(out)?.[1] ?? ""),
+    p99: toMs(/^\s+99%\s+(\S+)\s*$/m.exec(out)?.[1] ?? ""),
     errors: num(/Non-2xx or 3xx responses: (\d+)/) + socketErrors,
     requests: num(/(\d+) requests in/),
   };
