@@ -52,6 +52,8 @@ export interface Config {
   migrateOnStart: boolean;
   healthCheckIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** Serve unary gRPC calls on the fast path (grpc-unary.ts) rather than connect-node's. */
+  grpcFastPath: boolean;
 }
 
 const schema = z.object({
@@ -94,6 +96,7 @@ const schema = z.object({
   MIGRATE_ON_START: boolean.default(true),
   HEALTH_CHECK_INTERVAL_MS: integer(100, 600_000).default(2_000),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  BACKEND_GRPC_FAST_PATH: boolean.default(true),
 });
 
 /**
@@ -147,5 +150,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START,
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    grpcFastPath: e.BACKEND_GRPC_FAST_PATH,
   };
 }

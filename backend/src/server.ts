@@ -2,7 +2,7 @@ import { once } from "node:events";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { type ConnectNodeAdapterOptions, connectNodeAdapter } from "@connectrpc/connect-node";
 import { atMost } from "@infinity-pool/runtime/signals";
 import { unaryGrpcHandler } from "./grpc-unary.ts";
 import type { ServiceRegistration } from "./services.ts";
@@ -23,7 +23,10 @@ export interface ServerOptions {
   port: number;
   services: readonly ServiceRegistration[];
   interceptors: Interceptor[];
-  /** Serve unary gRPC calls without connect-node's pipeline (see grpc-unary.ts); default true. */
+  /**
+   * Serve unary gRPC calls without connect-node's pipeline (see grpc-unary.ts); default true.
+   * BACKEND_GRPC_FAST_PATH sets it.
+   */
   unaryFastPath?: boolean;
 }
 
@@ -37,17 +40,18 @@ const readMaxBytes = 1024 * 1024;
  * messages above 1 MiB are refused with RESOURCE_EXHAUSTED. Resolves once listening.
  */
 export async function startServer(options: ServerOptions): Promise<Server> {
-  const connect = connectNodeAdapter({
+  // One options object for both paths: the fast path refuses any option it does not implement.
+  const handlerOptions: ConnectNodeAdapterOptions = {
     routes(router) {
       for (const { service, impl } of options.services) router.service(service, impl);
     },
     interceptors: options.interceptors,
     readMaxBytes,
-  });
-  const unary =
-    options.unaryFastPath === false
-      ? () => false
-      : unaryGrpcHandler(options.services, options.interceptors, { readMaxBytes });
+  };
+  // The fast path first: connectNodeAdapter writes its default acceptCompression (gzip, br) into
+  // the object, a default the fast path leaves to connect (it never compresses; grpc-unary.ts).
+  const unary = options.unaryFastPath === false ? () => false : unaryGrpcHandler(handlerOptions);
+  const connect = connectNodeAdapter(handlerOptions);
   const server = http2.createServer((req, res) => {
     if (!unary(req, res)) connect(req, res);
   });

@@ -23,6 +23,7 @@ const cases: { env: Record<string, string>; names: string }[] = [
   { env: { MIGRATE_ON_START: "yes" }, names: "MIGRATE_ON_START" },
   { env: { HEALTH_CHECK_INTERVAL_MS: "0" }, names: "HEALTH_CHECK_INTERVAL_MS" },
   { env: { SHUTDOWN_TIMEOUT_MS: "soon" }, names: "SHUTDOWN_TIMEOUT_MS" },
+  { env: { BACKEND_GRPC_FAST_PATH: "maybe" }, names: "BACKEND_GRPC_FAST_PATH" },
 ];
 
 /** The ConfigError `loadConfig(env)` throws. */

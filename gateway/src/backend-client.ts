@@ -31,6 +31,9 @@ const channelOptions: grpc.ChannelOptions = {
   "grpc.initial_reconnect_backoff_ms": 200,
   "grpc.max_reconnect_backoff_ms": 2_000,
   "grpc.dns_min_time_between_resolutions_ms": 1_000,
+  // channelz (grpc-js's introspection counters) is never served here; with it on, every call
+  // allocates trackers, closures and timestamps in the channel, the subchannel and the transport.
+  "grpc.enable_channelz": 0,
 };
 
 /**
@@ -71,15 +74,13 @@ export class BackendClient implements Backend {
 
   #once(method: DescMethod, request: Message, options: CallOptions): Promise<Message> {
     const metadata = new grpc.Metadata();
-    for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
+    for (const key in options.metadata) metadata.set(key, options.metadata[key] as string);
+    const codec = codecOf(method);
     return new Promise((resolve, reject) => {
       const call = this.#client.makeUnaryRequest(
-        `/${method.parent.typeName}/${method.name}`,
-        (message: Message) => {
-          const bytes = toBinary(method.input, message);
-          return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        },
-        (bytes: Buffer) => fromBinary(method.output, bytes),
+        codec.path,
+        codec.serialize,
+        codec.deserialize,
         request,
         metadata,
         { deadline: options.deadline },
@@ -148,6 +149,32 @@ export class BackendClient implements Backend {
     for (const old of this.#retired) old.close();
     this.#retired.clear();
   }
+}
+
+interface Codec {
+  /** The request path, `/package.Service/Method`. */
+  path: string;
+  serialize: (message: Message) => Buffer;
+  deserialize: (bytes: Buffer) => Message;
+}
+
+// Made once per method rather than per call: the path string and the two closures.
+const codecs = new WeakMap<DescMethod, Codec>();
+
+function codecOf(method: DescMethod): Codec {
+  let codec = codecs.get(method);
+  if (codec === undefined) {
+    codec = {
+      path: `/${method.parent.typeName}/${method.name}`,
+      serialize: (message) => {
+        const bytes = toBinary(method.input, message);
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      },
+      deserialize: (bytes) => fromBinary(method.output, bytes),
+    };
+    codecs.set(method, codec);
+  }
+  return codec;
 }
 
 /** The gRPC status of a failed grpc-js call; UNKNOWN when the error carries none. */
