@@ -36,20 +36,21 @@ export class HealthMonitor {
     this.#log = log;
   }
 
-  /** The status of `service` ("" for the server, or the GreetingService's full name). */
-  status(service: string = GreetingService.typeName): Status {
+  /** The status of `service`: "" for the server, or the GreetingService's full name. */
+  #status(service: string = GreetingService.typeName): Status {
     if (this.#shuttingDown) return Status.NOT_SERVING;
     if (service === SERVER) return Status.SERVING;
     return this.#serving ? Status.SERVING : Status.NOT_SERVING;
   }
 
+  /** Probes the database once, then every `intervalMs` (the timer does not keep the process alive). */
   async start(): Promise<void> {
-    await this.probe();
-    this.#timer = setInterval(() => void this.probe(), this.#intervalMs);
+    await this.#probe();
+    this.#timer = setInterval(() => void this.#probe(), this.#intervalMs);
     this.#timer.unref();
   }
 
-  async probe(): Promise<void> {
+  async #probe(): Promise<void> {
     try {
       await this.#database.ping();
       this.report(true);
@@ -58,12 +59,13 @@ export class HealthMonitor {
     }
   }
 
+  /** Records whether the database just answered; a change is logged and wakes Watch streams. */
   report(databaseAnswered: boolean): void {
     if (this.#serving === databaseAnswered) return;
     this.#serving = databaseAnswered;
     if (!this.#shuttingDown) {
       this.#log.info(
-        { healthService: GreetingService.typeName, status: Status[this.status()] },
+        { healthService: GreetingService.typeName, status: Status[this.#status()] },
         "health status changed",
       );
     }
@@ -102,7 +104,7 @@ export class HealthMonitor {
     }
     let last: Status | undefined;
     while (!signal.aborted) {
-      const status = this.status(service);
+      const status = this.#status(service);
       if (status !== last) {
         yield { status };
         last = status;
@@ -112,13 +114,19 @@ export class HealthMonitor {
     }
   }
 
+  /**
+   * grpc.health.v1.Health (https://github.com/grpc/grpc/blob/master/doc/health-checking.md) for
+   * the server ("") and infinitypool.v1.GreetingService: SERVING while the database answers and the
+   * server is not shutting down. Check of another name is NOT_FOUND; Watch of one answers
+   * SERVICE_UNKNOWN, as the protocol asks.
+   */
   service(): ServiceImpl<typeof Health> {
     return {
       check: (req) => {
         if (!KNOWN_SERVICES.has(req.service)) {
           throw new ConnectError(`unknown service ${req.service}`, Code.NOT_FOUND);
         }
-        return { status: this.status(req.service) };
+        return { status: this.#status(req.service) };
       },
       watch: (req, ctx) => this.#watch(req.service, ctx.signal),
     };
