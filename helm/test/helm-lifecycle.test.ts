@@ -7,7 +7,12 @@ import {
   referencedObjects,
   SimulatedRelease,
 } from "./support/helm-hooks.ts";
-import { renderable, shippedValues } from "./support/values-files.ts";
+import {
+  mergedValues,
+  readmeHelmCommands,
+  renderable,
+  shippedValues,
+} from "./support/values-files.ts";
 
 /**
  * Every path a release takes, replayed with Helm 4's hook rules (support/helm-hooks.ts) over the
@@ -242,5 +247,45 @@ describe("the written-down rules (pkg/action/hooks.go, v4.1.4)", () => {
     expect(release.dependencyFailures).toEqual([
       'pre-upgrade: Job/job: serviceaccount "sa" not found',
     ]);
+  });
+});
+
+/** A Go duration as Helm's --timeout takes it (e.g. 15m, 900s, 1h30m), in seconds. */
+function seconds(duration: string): number {
+  const parts = [...duration.matchAll(/(\d+)(h|m|s)/g)];
+  if (parts.map((p) => p[0]).join("") !== duration) throw new Error(`not a duration: ${duration}`);
+  const unit = { h: 3600, m: 60, s: 1 } as const;
+  return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as keyof typeof unit], 0);
+}
+
+describe("the README's install commands", () => {
+  const commands = readmeHelmCommands();
+
+  test("exist", () => {
+    expect(commands.length).toBeGreaterThan(0);
+  });
+
+  test.each(commands.map((c, i) => [i + 1, c] as const))(
+    "command %i waits longer than the migration Job may run, and rolls back a failure",
+    (_i, command) => {
+      // Helm's own default is 5m: shorter than the Job's deadline, so Helm would give up on a slow
+      // migration before the Job could say why it failed.
+      const timeout = command.flags.get("--timeout")?.at(-1);
+      expect(timeout, "--timeout").toBeDefined();
+      const migration = mergedValues(command.options).migration as {
+        enabled: boolean;
+        activeDeadlineSeconds: number;
+      };
+      expect(seconds(timeout ?? "")).toBeGreaterThan(migration.activeDeadlineSeconds);
+      // A failed first install is uninstalled, a failed upgrade rolled back (Helm 4's --atomic).
+      expect(command.flags.has("--rollback-on-failure")).toBe(true);
+      expect(command.flags.has("--wait-for-jobs")).toBe(true);
+    },
+  );
+
+  test("the duration reader", () => {
+    expect(seconds("15m")).toBe(900);
+    expect(seconds("1h30m10s")).toBe(5410);
+    expect(() => seconds("15 minutes")).toThrow();
   });
 });
