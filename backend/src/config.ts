@@ -1,4 +1,12 @@
 import { accessSync, constants } from "node:fs";
+import {
+  boolean,
+  ConfigError,
+  integer,
+  logLevel,
+  nonEmpty,
+  parseEnv,
+} from "@infinity-pool/runtime/config";
 import { z } from "zod";
 
 // Where the database comes from, in order of precedence: DATABASE_URL, then DB_HOST with
@@ -36,27 +44,10 @@ export interface Config {
   shutdownTimeoutMs: number;
 }
 
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
-const boolean = z
-  .enum(["true", "false", "1", "0"], { message: "must be true or false" })
-  .transform((v) => v === "true" || v === "1");
-
-const nonEmpty = z.string().trim().min(1, "must not be empty");
-
 const schema = z.object({
   BACKEND_HOST: nonEmpty.default("0.0.0.0"),
   BACKEND_PORT: integer(1, 65535).default(50051),
-  LOG_LEVEL: z
-    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
-      message: "must be one of fatal, error, warn, info, debug, trace, silent",
-    })
-    .default("info"),
+  LOG_LEVEL: logLevel,
   DATABASE_URL: z
     .string()
     .refine((v) => /^postgres(ql)?:\/\/./.test(v) && URL.canParse(v), {
@@ -95,24 +86,14 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
 });
 
-/** A configuration problem, reported as one line that names the variable. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
+/**
+ * Reads the backend's configuration from the environment (the variables and defaults are listed
+ * in the README's configuration table). Empty values count as unset. Throws ConfigError, one line
+ * naming the first variable at fault and never its value, e.g.
+ * `invalid configuration: DB_SECRET_ID is required when DB_HOST, DB_NAME or DB_SECRET_ID is set`.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // Empty values count as unset, as a shell's `VAR=` usually means "no value".
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
-  );
-  const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = String(issue?.path[0] ?? "configuration");
-    // The message names the variable but never echoes its value: it may be a secret.
-    throw new ConfigError(`invalid configuration: ${name} ${issue?.message ?? "is invalid"}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(schema, env);
   const ssl = (defaultMode: SslConfig["mode"]): SslConfig => ({
     mode: e.DB_SSL_MODE ?? defaultMode,
     caFile: e.DB_SSL_CA_FILE,
@@ -126,18 +107,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ssl: e.DB_SSL_MODE ? ssl(e.DB_SSL_MODE) : undefined,
     };
   } else if (e.DB_HOST || e.DB_SECRET_ID || e.DB_NAME) {
-    const missing = ["DB_HOST", "DB_NAME", "DB_SECRET_ID"].find((k) => !present[k]);
-    if (missing) {
-      throw new ConfigError(
-        `invalid configuration: ${missing} is required when DB_HOST, DB_NAME or DB_SECRET_ID is set`,
-      );
+    if (!e.DB_HOST || !e.DB_NAME || !e.DB_SECRET_ID) {
+      const missing = !e.DB_HOST ? "DB_HOST" : !e.DB_NAME ? "DB_NAME" : "DB_SECRET_ID";
+      throw new ConfigError(missing, "is required when DB_HOST, DB_NAME or DB_SECRET_ID is set");
     }
     database = {
       kind: "secrets-manager",
-      host: e.DB_HOST as string,
+      host: e.DB_HOST,
       port: e.DB_PORT,
-      database: e.DB_NAME as string,
-      secretId: e.DB_SECRET_ID as string,
+      database: e.DB_NAME,
+      secretId: e.DB_SECRET_ID,
       ssl: ssl("verify-full"),
     };
   } else {

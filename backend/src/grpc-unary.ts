@@ -5,7 +5,6 @@ import http2, {
 } from "node:http2";
 import { type DescMessage, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
-  Code,
   ConnectError,
   createHandlerContext,
   createServiceImplSpec,
@@ -14,6 +13,8 @@ import {
 } from "@connectrpc/connect";
 import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { errorMessage } from "@infinity-pool/runtime/errors";
+import { Code } from "@infinity-pool/runtime/status";
 import type { ServiceRegistration } from "./services.ts";
 
 /**
@@ -72,7 +73,7 @@ const maxTimeoutMs = 2 ** 31 - 1;
 // A finished call releases its deadline timer and signal listeners through abort(). connect
 // aborts with no reason, which builds a DOMException with a stack trace on every call (~9 % of
 // the backend's CPU in profiles); one ready-made reason is shared instead.
-const callFinished = new ConnectError("the call has finished", Code.Canceled);
+const callFinished = new ConnectError("the call has finished", Code.CANCELLED);
 
 function serve(
   spec: UnarySpec,
@@ -89,10 +90,9 @@ function serve(
     protocolName: "grpc",
     requestMethod: "POST",
     url: req.url,
-    timeoutMs:
-      timeout.timeoutMs !== undefined && timeout.timeoutMs <= maxTimeoutMs
-        ? timeout.timeoutMs
-        : undefined,
+    ...(timeout.timeoutMs !== undefined && timeout.timeoutMs <= maxTimeoutMs
+      ? { timeoutMs: timeout.timeoutMs }
+      : {}),
     requestHeader: headerPairs(req.headers),
     responseHeader: { "content-type": responseContentType },
     responseTrailer: {},
@@ -105,7 +105,7 @@ function serve(
       context.abort(
         new ConnectError(
           `the client closed the stream (HTTP/2 code ${req.stream.rstCode ?? 0})`,
-          Code.Canceled,
+          Code.CANCELLED,
         ),
       );
     }
@@ -146,7 +146,7 @@ function serve(
       undefined,
       err instanceof ConnectError
         ? err
-        : new ConnectError("internal error", Code.Internal, undefined, undefined, err),
+        : new ConnectError("internal error", Code.INTERNAL, undefined, undefined, err),
     );
 
   if (timeout.error) {
@@ -203,7 +203,7 @@ function unaryMessage(schema: DescMessage, body: Buffer, readMaxBytes: number): 
   if (body.length === 0) {
     throw new ConnectError(
       "protocol error: missing input message for unary method",
-      Code.Unimplemented,
+      Code.UNIMPLEMENTED,
     );
   }
   const only = readEnvelopeAt(body, 0, readMaxBytes);
@@ -212,7 +212,7 @@ function unaryMessage(schema: DescMessage, body: Buffer, readMaxBytes: number): 
     fromBinaryOrFail(schema, readEnvelopeAt(body, only.end, readMaxBytes).data);
     throw new ConnectError(
       "protocol error: received extra input message for unary method",
-      Code.Unimplemented,
+      Code.UNIMPLEMENTED,
     );
   }
   return message;
@@ -220,18 +220,18 @@ function unaryMessage(schema: DescMessage, body: Buffer, readMaxBytes: number): 
 
 function readEnvelopeAt(body: Buffer, offset: number, readMaxBytes: number) {
   if (body.length - offset < 5) {
-    throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+    throw new ConnectError("protocol error: incomplete envelope", Code.INVALID_ARGUMENT);
   }
   const flags = body[offset] ?? 0;
   const length = body.readUInt32BE(offset + 1);
   if (length > readMaxBytes) throw tooLarge(length, readMaxBytes);
   if (body.length - offset < 5 + length) {
-    throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+    throw new ConnectError("protocol error: incomplete envelope", Code.INVALID_ARGUMENT);
   }
   if ((flags & 0b1) !== 0) {
     throw new ConnectError(
       "received compressed envelope, but do not know how to decompress",
-      Code.Internal,
+      Code.INTERNAL,
     );
   }
   return { data: body.subarray(offset + 5, offset + 5 + length), end: offset + 5 + length };
@@ -241,7 +241,7 @@ function fromBinaryOrFail(schema: DescMessage, bytes: Uint8Array): unknown {
   try {
     return fromBinary(schema, bytes);
   } catch (e) {
-    throw new ConnectError(`parse binary: ${errorText(e)}`, Code.Internal);
+    throw new ConnectError(`parse binary: ${errorMessage(e)}`, Code.INTERNAL);
   }
 }
 
@@ -249,18 +249,14 @@ function toBinaryOrFail(schema: DescMessage, message: unknown): Uint8Array {
   try {
     return toBinary(schema, message as never);
   } catch (e) {
-    throw new ConnectError(`serialize binary: ${errorText(e)}`, Code.Internal);
+    throw new ConnectError(`serialize binary: ${errorMessage(e)}`, Code.INTERNAL);
   }
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function tooLarge(length: number, readMaxBytes: number): ConnectError {
   return new ConnectError(
     `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
-    Code.ResourceExhausted,
+    Code.RESOURCE_EXHAUSTED,
   );
 }
 

@@ -1,12 +1,13 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
 import {
   type Health,
   HealthCheckResponse_ServingStatus as Status,
 } from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
 import { GreetingService } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import type { Logger } from "@infinity-pool/runtime/logger";
+import { Code } from "@infinity-pool/runtime/status";
 import type { Database } from "./db/database.ts";
-import type { Logger } from "./logger.ts";
 
 const KNOWN_SERVICES = new Set(["", GreetingService.typeName]);
 
@@ -103,7 +104,7 @@ export class HealthMonitor {
     return {
       check: (req) => {
         if (!KNOWN_SERVICES.has(req.service)) {
-          throw new ConnectError(`unknown service ${req.service}`, Code.NotFound);
+          throw new ConnectError(`unknown service ${req.service}`, Code.NOT_FOUND);
         }
         return { status: this.status };
       },

@@ -1,7 +1,9 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { errorMessage } from "@infinity-pool/runtime/errors";
+import type { Logger } from "@infinity-pool/runtime/logger";
+import { Code, codeName } from "@infinity-pool/runtime/status";
 import { driverErrorCode, isUnavailable, toConnectError } from "./db/errors.ts";
 import type { HealthMonitor } from "./health.ts";
-import type { Logger } from "./logger.ts";
 
 /**
  * Logs every call with its request id and outcome, turns database failures into gRPC statuses
@@ -14,13 +16,13 @@ export function observe(log: Logger, health: HealthMonitor): Interceptor {
     const fields = { rpc: `${req.service.typeName}/${req.method.name}`, requestId };
     try {
       const res = await next(req);
-      log.info({ ...fields, code: "ok", ms: elapsed(started) }, "call");
+      log.info({ ...fields, code: codeName(Code.OK), ms: elapsed(started) }, "call");
       return res;
     } catch (err) {
       const status = toConnectError(err);
       if (isUnavailable(err)) health.report(false);
-      const entry = { ...fields, code: Code[status.code], ms: elapsed(started) };
-      if (status.code === Code.Internal && !(err instanceof ConnectError)) {
+      const entry = { ...fields, code: codeName(status.code), ms: elapsed(started) };
+      if (status.code === Code.INTERNAL && !(err instanceof ConnectError)) {
         // Server-side detail for operators; the caller only ever sees "internal error".
         log.error({ ...entry, cause: describe(err) }, "call failed");
       } else {
@@ -39,6 +41,6 @@ function describe(err: unknown): { name: string; code: string | undefined; messa
   return {
     name: err instanceof Error ? err.name : typeof err,
     code: driverErrorCode(err),
-    message: err instanceof Error ? err.message : String(err),
+    message: errorMessage(err),
   };
 }

@@ -3,6 +3,7 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { atMost } from "@infinity-pool/runtime/signals";
 import { unaryGrpcHandler } from "./grpc-unary.ts";
 import type { ServiceRegistration } from "./services.ts";
 
@@ -59,13 +60,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
       server.close();
       // GOAWAY tells clients to open new calls elsewhere while streams already started complete.
       for (const session of sessions) session.close();
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<"expired">((resolve) => {
-        timer = setTimeout(() => resolve("expired"), timeoutMs);
-      });
-      const outcome = await Promise.race([closed.then(() => "drained" as const), expired]);
-      clearTimeout(timer);
-      if (outcome === "expired") {
+      if (!(await atMost(timeoutMs, closed))) {
         for (const session of sessions) session.destroy();
         await closed;
       }

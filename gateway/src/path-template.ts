@@ -28,7 +28,10 @@ export interface PathTemplate {
   verb: string | undefined;
 }
 
-export class TemplateError extends Error {}
+/** A google.api.http path template that does not follow the grammar above; names the template. */
+export class TemplateError extends Error {
+  override name = "TemplateError";
+}
 
 const literalPattern = /^[A-Za-z0-9._~!$&'()+,;=@%-]+$/;
 const identPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;

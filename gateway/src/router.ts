@@ -6,7 +6,10 @@ export type RouteMatch =
   | { kind: "method-not-allowed"; allow: string[] }
   | { kind: "not-found" };
 
-export class RouterError extends Error {}
+/** Two routes that match the same requests, or a route that shadows an operational path. */
+export class RouterError extends Error {
+  override name = "RouterError";
+}
 
 /**
  * Matches a method and a raw path against the routes. Templates are tried from the most specific

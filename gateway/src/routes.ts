@@ -35,7 +35,10 @@ export interface Route {
   write: boolean;
 }
 
-export class RouteError extends Error {}
+/** An http annotation that cannot be served (unknown field, body on GET, streaming RPC, …). */
+export class RouteError extends Error {
+  override name = "RouteError";
+}
 
 /** Message fields that proto3 JSON writes as one string or scalar, so a path or query can set them. */
 export const scalarLikeMessages = new Set([

@@ -7,7 +7,8 @@ import {
   TestingService,
 } from "@infinity-pool/proto/infinitypool/testing/v1/testing_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BackendClient, UpstreamError } from "../src/backend-client.ts";
+import { UpstreamError } from "../src/backend.ts";
+import { BackendClient } from "../src/backend-client.ts";
 import { type InProcessGateway, startGateway } from "./support/gateway.ts";
 import { rawRequest, request } from "./support/http.ts";
 import { startTestingBackend, type TestingBackend } from "./support/testing-backend.ts";

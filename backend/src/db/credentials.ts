@@ -74,6 +74,11 @@ export class SecretCredentials {
   }
 }
 
+/**
+ * The database secret could not be read or is not shaped like the RDS master secret. Its message
+ * names the failure (the SDK error's name, "not valid JSON", …) and never the secret's text;
+ * `cause` keeps the SDK error when there is one.
+ */
 export class CredentialsError extends Error {
   override name = "CredentialsError";
 }

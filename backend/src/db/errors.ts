@@ -1,4 +1,5 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
+import { Code } from "@infinity-pool/runtime/status";
 
 interface ErrorWithCode {
   code?: unknown;
@@ -62,11 +63,11 @@ export function isUnavailable(err: unknown): boolean {
 export function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
   if (isAuthFailure(err)) {
-    return new ConnectError("database authentication failed", Code.Unavailable);
+    return new ConnectError("database authentication failed", Code.UNAVAILABLE);
   }
-  if (isUnavailable(err)) return new ConnectError("database unavailable", Code.Unavailable);
+  if (isUnavailable(err)) return new ConnectError("database unavailable", Code.UNAVAILABLE);
   if (driverErrorCode(err) === "57014") {
-    return new ConnectError("database statement timed out", Code.DeadlineExceeded);
+    return new ConnectError("database statement timed out", Code.DEADLINE_EXCEEDED);
   }
-  return new ConnectError("internal error", Code.Internal);
+  return new ConnectError("internal error", Code.INTERNAL);
 }

@@ -1,11 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
   type Greeting,
   GreetingSchema,
   type GreetingService,
 } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import { Code } from "@infinity-pool/runtime/status";
 import type { Database } from "../db/database.ts";
 import type { GreetingRow } from "../db/schema.ts";
 import * as repo from "./repository.ts";
@@ -32,7 +33,7 @@ export function greetingService(database: Database): ServiceImpl<typeof Greeting
   return {
     async sayHello() {
       const row = await database.run((db) => repo.firstGreeting(db));
-      if (!row) throw new ConnectError("no greeting is stored", Code.NotFound);
+      if (!row) throw new ConnectError("no greeting is stored", Code.NOT_FOUND);
       return { data: { greeting: row.text }, message: HELLO_MESSAGE };
     },
 
@@ -52,7 +53,7 @@ export function greetingService(database: Database): ServiceImpl<typeof Greeting
     async getGreeting(req) {
       const id = validateId(req.id);
       const row = await database.run((db) => repo.greetingById(db, id));
-      if (!row) throw new ConnectError(`greeting ${id} not found`, Code.NotFound);
+      if (!row) throw new ConnectError(`greeting ${id} not found`, Code.NOT_FOUND);
       return { greeting: toMessage(row) };
     },
 
@@ -63,7 +64,7 @@ export function greetingService(database: Database): ServiceImpl<typeof Greeting
       if (result.kind === "conflict") {
         throw new ConnectError(
           "request_id was already used for a different greeting",
-          Code.AlreadyExists,
+          Code.ALREADY_EXISTS,
         );
       }
       return { greeting: toMessage(result.row) };

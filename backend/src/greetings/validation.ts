@@ -1,4 +1,5 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
+import { Code } from "@infinity-pool/runtime/status";
 
 export const MAX_TEXT_LENGTH = 280;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -8,7 +9,7 @@ const controlCharacters = /\p{Cc}/u;
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
 function invalid(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
+  return new ConnectError(message, Code.INVALID_ARGUMENT);
 }
 
 /** Returns the greeting text to store, or throws INVALID_ARGUMENT saying what is wrong. */
