@@ -1,5 +1,6 @@
 import { ConfigError, integer, logLevel, nonEmpty, parseEnv } from "@infinity-pool/runtime/config";
 import { z } from "zod";
+import { parseAllowedOrigins } from "./cors.ts";
 
 /** The gateway's settings, read from the environment by loadConfig. Durations in milliseconds. */
 export interface GatewayConfig {
@@ -10,6 +11,8 @@ export interface GatewayConfig {
   /** How often the backend name is resolved again so new replicas receive traffic. 0 disables. */
   backendRefreshMs: number;
   writeTokens: string[];
+  /** Origins whose pages may call the API from a browser (cors.ts); empty: no CORS. */
+  corsAllowedOrigins: string[];
   logLevel: string;
   /** Time the listener keeps accepting after SIGTERM while readiness reports 503. */
   shutdownDelayMs: number;
@@ -36,6 +39,7 @@ const schema = z.object({
     .optional(),
   BACKEND_REFRESH_MS: integer(0, 3_600_000).default(30_000),
   GATEWAY_WRITE_TOKENS: z.string().default(""),
+  GATEWAY_CORS_ALLOWED_ORIGINS: z.string().default(""),
   LOG_LEVEL: logLevel,
   SHUTDOWN_DELAY_MS: integer(0, 600_000).default(0),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
@@ -74,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     backendAddress: c.BACKEND_ADDRESS ?? `dns:///127.0.0.1:${c.BACKEND_PORT ?? 50051}`,
     backendRefreshMs: c.BACKEND_REFRESH_MS,
     writeTokens: tokens,
+    corsAllowedOrigins: parseAllowedOrigins(c.GATEWAY_CORS_ALLOWED_ORIGINS),
     logLevel: c.LOG_LEVEL,
     shutdownDelayMs: c.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,

@@ -10,7 +10,9 @@ import { accessLogLine, type Exchange } from "./access-log.ts";
 import type { WriteAuth } from "./auth.ts";
 import type { Backend, CallOptions } from "./backend.ts";
 import type { GatewayConfig } from "./config.ts";
+import { CorsPolicy } from "./cors.ts";
 import { deadlineFrom } from "./deadline.ts";
+import { DocsPage } from "./docs.ts";
 import { hasBody, readJsonBody } from "./http-body.ts";
 import { badRequest, HttpError, methodNotAllowed } from "./http-error.ts";
 import { forwardedMetadata, requestIdOf } from "./metadata.ts";
@@ -59,6 +61,8 @@ export class Gateway {
   readonly #metrics: GatewayMetrics;
   readonly #log: Logger;
   readonly #operational: OperationalEndpoints;
+  readonly #docs = new DocsPage();
+  readonly #cors: CorsPolicy;
   #draining = false;
   #inflight = 0;
   #idleWaiters: (() => void)[] = [];
@@ -71,6 +75,10 @@ export class Gateway {
     this.#auth = options.auth;
     this.#metrics = options.metrics;
     this.#log = options.logger;
+    this.#cors = new CorsPolicy(
+      options.config.corsAllowedOrigins,
+      options.router.routes.map((r) => r.httpMethod),
+    );
     this.#operational = new OperationalEndpoints({
       backend: options.backend,
       metrics: options.metrics,
@@ -153,6 +161,7 @@ export class Gateway {
     const exchange: Exchange = { requestId: requestIdOf(req.headers), route: "(unmatched)" };
     // Headers every answer carries, errors included (CORS response headers belong here too).
     res.setHeader("x-request-id", exchange.requestId);
+    this.#cors.decorate(req, res);
     if (this.#draining) res.setHeader("connection", "close");
     res.once("close", () => this.#finish(req, res, exchange, started));
     try {
@@ -183,9 +192,17 @@ export class Gateway {
     const signal = cancelledWhenClientLeaves(res);
     const { path, query } = requestTarget(req);
     const method = req.method ?? "";
+    if (this.#cors.isPreflight(req)) {
+      ex.route = "(CORS preflight)";
+      return this.#cors.answerPreflight(req, res);
+    }
     if (this.#operational.serves(path)) {
       ex.route = path;
       return this.#operational.answer(method, path, res);
+    }
+    if (this.#docs.serves(path)) {
+      ex.route = "/docs";
+      return this.#docs.answer(req, res, path);
     }
     if (req.rawHeaders.length / 2 > this.#config.maxHeaderCount) {
       throw new HttpError(431, Code.INVALID_ARGUMENT, "too many request headers");

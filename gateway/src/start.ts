@@ -6,6 +6,7 @@ import { exitOnStartupError } from "@infinity-pool/runtime/startup";
 import { WriteAuth } from "./auth.ts";
 import { BackendClient } from "./backend-client.ts";
 import { type GatewayConfig, loadConfig } from "./config.ts";
+import { docsPaths } from "./docs.ts";
 import { Gateway } from "./gateway.ts";
 import { countUpstreamAttempt, createMetrics } from "./metrics.ts";
 import { buildOpenApi } from "./openapi.ts";
@@ -23,10 +24,10 @@ export function assembleGateway(
   services: readonly DescService[],
   logger: Logger,
 ): { gateway: Gateway; router: Router } {
-  const router = new Router(
-    buildRoutes(services),
-    operationalPaths.map((p) => p.path),
-  );
+  const router = new Router(buildRoutes(services), [
+    ...operationalPaths.map((p) => p.path),
+    ...docsPaths,
+  ]);
   const metrics = createMetrics();
   const backend = new BackendClient({
     target: config.backendAddress,
@@ -66,6 +67,8 @@ export async function start(signals: ShutdownSignals): Promise<void> {
     log.info(
       {
         url: `http://${host}:${address.port}/`,
+        docs: `http://${host}:${address.port}/docs`,
+        metrics: `http://${host}:${address.port}/metrics`,
         backend: config.backendAddress,
         routes: router.routes.length,
         writes: config.writeTokens.length > 0 ? "enabled" : "disabled",
