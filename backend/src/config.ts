@@ -9,8 +9,11 @@ import {
 } from "@infinity-pool/runtime/config";
 import { z } from "zod";
 
-// Where the database comes from, in order of precedence: DATABASE_URL, then DB_HOST with
-// credentials from Secrets Manager, else an embedded PGlite so a bare laptop just works.
+/**
+ * Where the database comes from, in order of precedence: `DATABASE_URL` (kind "url"), then
+ * `DB_HOST` + `DB_NAME` + `DB_SECRET_ID` with credentials from Secrets Manager (kind
+ * "secrets-manager"), else an embedded PGlite in `PGLITE_DATA_DIR` so a bare laptop just works.
+ */
 export type DatabaseConfig =
   // ssl is undefined when only the URL's own sslmode parameter should decide.
   | { kind: "url"; url: string; ssl: SslConfig | undefined }
@@ -24,8 +27,14 @@ export type DatabaseConfig =
     }
   | { kind: "pglite"; dataDir: string };
 
+/**
+ * TLS to PostgreSQL, named as libpq's `sslmode` (https://www.postgresql.org/docs/current/libpq-ssl.html):
+ * "disable", "require" (encrypted, unauthenticated) or "verify-full" (CA and host name checked
+ * against `caFile`, a PEM bundle; the system roots when undefined).
+ */
 export type SslConfig = { mode: "disable" | "require" | "verify-full"; caFile: string | undefined };
 
+/** node-postgres pool settings; every duration in milliseconds. */
 export interface PoolConfig {
   max: number;
   connectTimeoutMs: number;
@@ -33,6 +42,7 @@ export interface PoolConfig {
   idleTimeoutMs: number;
 }
 
+/** The backend's settings, read from the environment by loadConfig. Durations in milliseconds. */
 export interface Config {
   host: string;
   port: number;
@@ -42,6 +52,8 @@ export interface Config {
   migrateOnStart: boolean;
   healthCheckIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** Serve unary gRPC calls on the fast path (grpc-unary.ts) rather than connect-node's. */
+  grpcFastPath: boolean;
 }
 
 const schema = z.object({
@@ -84,6 +96,7 @@ const schema = z.object({
   MIGRATE_ON_START: boolean.default(true),
   HEALTH_CHECK_INTERVAL_MS: integer(100, 600_000).default(2_000),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  BACKEND_GRPC_FAST_PATH: boolean.default(true),
 });
 
 /**
@@ -137,5 +150,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START,
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    grpcFastPath: e.BACKEND_GRPC_FAST_PATH,
   };
 }

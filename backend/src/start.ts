@@ -26,6 +26,7 @@ export async function start(signals: ShutdownSignals): Promise<void> {
       port: config.port,
       services: services(database, health),
       interceptors: [observe(log, health)],
+      unaryFastPath: config.grpcFastPath,
     });
     log.info({ port: server.port, database: config.database.kind }, "backend listening");
     signals.ready(log, async () => {
