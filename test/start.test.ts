@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../backend/test/support/postgres.ts";
+import { loadConfig } from "../gateway/src/config.ts";
+import { writeTokensVariable } from "../tools/start/banner.ts";
 import { createPrettyPrinter } from "../tools/start/pretty.ts";
 import { repoDir } from "./support/node-dist.ts";
 
@@ -138,6 +140,12 @@ describe("npm start", () => {
     },
     5 * minutes,
   );
+});
+
+describe("the banner", () => {
+  it("names the variable the gateway really reads write tokens from", () => {
+    expect(loadConfig({ [writeTokensVariable]: "t1" }).writeTokens).toHaveLength(1);
+  });
 });
 
 describe("tools/start/pretty.ts", () => {

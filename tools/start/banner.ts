@@ -1,6 +1,9 @@
 // "Where everything is", printed once both services listen: taken from their own "listening" log
 // lines, so ports and hosts are the ones they really use.
 
+/** The gateway's variable for bearer tokens that allow writes (test/start.test.ts checks it). */
+export const writeTokensVariable = "GATEWAY_WRITE_TOKENS";
+
 /** What the banner needs from the two listening lines. */
 export interface Listening {
   /** The gateway's line: `url`, and `docs`, `metrics`, `writes` when it logs them. */
@@ -43,8 +46,8 @@ export function bannerLines(
       : "PostgreSQL (DATABASE_URL or DB_HOST)";
   const writes =
     listening.gateway.writes === "enabled"
-      ? "allowed with a bearer token from WRITE_TOKENS"
-      : "off: WRITE_TOKENS=<token> npm start allows POST /v1/greetings with that bearer token";
+      ? `allowed with a bearer token from ${writeTokensVariable}`
+      : `off: ${writeTokensVariable}=<token> npm start allows POST /v1/greetings with that bearer token`;
   const row = (name: string, value: string, hint = "") =>
     `  ${style.bold(name.padEnd(9))} ${value}${hint ? `   ${style.dim(hint)}` : ""}`;
   return [
