@@ -31,7 +31,8 @@ let bannerShown = false;
 
 function onLine(service: string, line: string, stream: "stdout" | "stderr"): void {
   let entry: Record<string, unknown> | undefined;
-  if (line.startsWith("{")) {
+  // Piped, lines pass through untouched: parsed only to find the two "listening" lines.
+  if (line.startsWith("{") && (print || !bannerShown)) {
     try {
       entry = JSON.parse(line) as Record<string, unknown>;
     } catch {
