@@ -1,4 +1,11 @@
-import { ConfigError, integer, logLevel, nonEmpty, parseEnv } from "@infinity-pool/runtime/config";
+import {
+  boolean,
+  ConfigError,
+  integer,
+  logLevel,
+  nonEmpty,
+  parseEnv,
+} from "@infinity-pool/runtime/config";
 import { z } from "zod";
 
 /** The gateway's settings, read from the environment by loadConfig. Durations in milliseconds. */
@@ -10,6 +17,11 @@ export interface GatewayConfig {
   /** How often the backend name is resolved again so new replicas receive traffic. 0 disables. */
   backendRefreshMs: number;
   writeTokens: string[];
+  /**
+   * Refuse writes whose `X-Forwarded-Proto` is present and not `https` (403), so a token never
+   * travels in clear text past the load balancer (CONTRACTS.md "Writes only over HTTPS").
+   */
+  writesRequireHttps: boolean;
   logLevel: string;
   /** Time the listener keeps accepting after SIGTERM while readiness reports 503. */
   shutdownDelayMs: number;
@@ -36,6 +48,7 @@ const schema = z.object({
     .optional(),
   BACKEND_REFRESH_MS: integer(0, 3_600_000).default(30_000),
   GATEWAY_WRITE_TOKENS: z.string().default(""),
+  GATEWAY_WRITES_REQUIRE_HTTPS: boolean.default(false),
   LOG_LEVEL: logLevel,
   SHUTDOWN_DELAY_MS: integer(0, 600_000).default(0),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
@@ -74,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     backendAddress: c.BACKEND_ADDRESS ?? `dns:///127.0.0.1:${c.BACKEND_PORT ?? 50051}`,
     backendRefreshMs: c.BACKEND_REFRESH_MS,
     writeTokens: tokens,
+    writesRequireHttps: c.GATEWAY_WRITES_REQUIRE_HTTPS,
     logLevel: c.LOG_LEVEL,
     shutdownDelayMs: c.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,

@@ -38,7 +38,7 @@ export function assembleGateway(
     config,
     router,
     backend,
-    auth: new WriteAuth(config.writeTokens),
+    auth: new WriteAuth(config.writeTokens, { requireHttps: config.writesRequireHttps }),
     metrics,
     openApi: buildOpenApi(router.routes, "Infinity Pool API", "v1"),
     logger,

@@ -413,7 +413,7 @@ describe("calling the backend", () => {
     expect(res.status).toBe(400);
   });
 
-  it("forwards x-request-id and traceparent, echoes the id, and never forwards Authorization", async () => {
+  it("forwards x-request-id, traceparent and, on writes only, the bearer credentials", async () => {
     const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     const tracestate = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
     const res = await request(`${gw.url}/testing/v1/echo`, {
@@ -426,7 +426,10 @@ describe("calling the backend", () => {
     expect(metadata["x-request-id"]).toBe("req-123");
     expect(metadata.traceparent).toBe(traceparent);
     expect(metadata.tracestate).toBe(tracestate);
-    expect(metadata.authorization).toBeUndefined();
+    // The backend authorises writes itself (CONTRACTS.md "Write tokens").
+    expect(metadata.authorization).toBe(`Bearer ${token}`);
+    const read = await echoed("/testing/v1/echo", { headers: auth });
+    expect(read.metadata.authorization).toBeUndefined();
   });
 
   it("drops invalid traceparent values (version ff, all-zero ids) and their tracestate", async () => {
