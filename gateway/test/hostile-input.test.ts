@@ -3,7 +3,7 @@
 // no row, logs nothing at error level, and leaves both processes up. Grouped by the issue's kinds;
 // the generated inputs of the same kinds are in hostile-properties.test.ts.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { connectJson } from "../../backend/test/support/clients.ts";
 import type { InProcessGateway } from "./support/gateway.ts";
 import { rawRequest, rawResponses, request } from "./support/http.ts";
@@ -47,6 +47,12 @@ describe.skipIf(skipWithoutPostgres)("hostile input (issue #11) against the real
     await pg?.destroy();
   });
 
+  // Log lines written during the current test.
+  let logMarks = { gateway: 0, backend: 0 };
+  beforeEach(() => {
+    logMarks = { gateway: gw.logs.length, backend: backend.logs().length };
+  });
+
   afterEach(async () => {
     // Both processes still up and the database still answering through them.
     expect(backend.child.exitCode).toBeNull();
@@ -54,8 +60,10 @@ describe.skipIf(skipWithoutPostgres)("hostile input (issue #11) against the real
     expect(alive.status).toBe(200);
     await alive.text();
     // Nothing a client sent made either service log at error level.
-    expect(gw.logs.filter((l) => l.level !== "info" && l.level !== "debug")).toEqual([]);
-    expect(backend.logs().filter((l) => /"level":"(error|fatal)"/.test(l))).toEqual([]);
+    const gatewayLines = gw.logs.slice(logMarks.gateway);
+    expect(gatewayLines.filter((l) => l.level !== "info" && l.level !== "debug")).toEqual([]);
+    const backendLines = backend.logs().slice(logMarks.backend);
+    expect(backendLines.filter((l) => /"level":"(error|fatal)"/.test(l))).toEqual([]);
   });
 
   /** POSTs `body` with the write token; asserts a refusal with `status` and no row written. */
