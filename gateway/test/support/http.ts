@@ -92,7 +92,8 @@ function parseResponses(text: string): RawResponse[] {
       headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
     }
     const length = Number(headers["content-length"] ?? 0);
-    const body = rest.slice(end + 4, end + 4 + length);
+    // Sliced as latin-1 (one character per byte, as content-length counts), read as UTF-8.
+    const body = Buffer.from(rest.slice(end + 4, end + 4 + length), "latin1").toString("utf8");
     responses.push({ status: Number(statusLine.split(" ")[1]), headers, body });
     rest = rest.slice(end + 4 + length);
   }
