@@ -1,8 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { Code } from "@infinity-pool/runtime/status";
+import type { TokenVerifier } from "@infinity-pool/runtime/tokens";
 import { HttpError } from "./http-error.ts";
-
-const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest();
 
 // RFC 6750 §2.1 credentials: "Bearer" 1*SP b64token. The token is held to visible ASCII (a
 // superset of b64token), the characters a gRPC metadata value may carry when it is forwarded.
@@ -17,21 +15,23 @@ export interface WriteRequest {
 }
 
 /**
- * Authorises write routes: bearer tokens, and optionally HTTPS behind the load balancer. Tokens
- * are compared as SHA-256 digests with timingSafeEqual: equal-length inputs make the comparison
- * constant-time whatever the token lengths, and every configured token is compared so the timing
- * does not reveal which one matched.
+ * Authorises write routes: bearer tokens checked in constant time against the write tokens in
+ * force (`@infinity-pool/runtime/tokens`, the backend's set too), and optionally HTTPS behind
+ * the load balancer.
  */
 export class WriteAuth {
-  readonly #digests: Buffer[];
+  readonly #verifier: Pick<TokenVerifier, "verify" | "size">;
   readonly #requireHttps: boolean;
 
   /**
-   * `tokens` are the accepted bearer tokens; none means writes are disabled. With `requireHttps`,
-   * a write whose `X-Forwarded-Proto` is present and not `https` is refused.
+   * `verifier` holds the accepted bearer tokens; none means writes are disabled. With
+   * `requireHttps`, a write whose `X-Forwarded-Proto` is present and not `https` is refused.
    */
-  constructor(tokens: readonly string[], options: { requireHttps?: boolean } = {}) {
-    this.#digests = tokens.map(digest);
+  constructor(
+    verifier: Pick<TokenVerifier, "verify" | "size">,
+    options: { requireHttps?: boolean } = {},
+  ) {
+    this.#verifier = verifier;
     this.#requireHttps = options.requireHttps ?? false;
   }
 
@@ -52,7 +52,7 @@ export class WriteAuth {
     ) {
       throw new HttpError(403, Code.PERMISSION_DENIED, "writes require HTTPS");
     }
-    if (this.#digests.length === 0) {
+    if (this.#verifier.size === 0) {
       throw new HttpError(403, Code.PERMISSION_DENIED, "writes are disabled on this gateway");
     }
     const challenge = { "www-authenticate": 'Bearer realm="infinity-pool"' };
@@ -61,10 +61,7 @@ export class WriteAuth {
       throw new HttpError(401, Code.UNAUTHENTICATED, "a bearer token is required", challenge);
     }
     const token = match[1] as string;
-    const presented = digest(token);
-    let ok = false;
-    for (const known of this.#digests) ok = timingSafeEqual(presented, known) || ok;
-    if (!ok) {
+    if (!this.#verifier.verify(token)) {
       throw new HttpError(401, Code.UNAUTHENTICATED, "the bearer token is not valid", {
         "www-authenticate": 'Bearer realm="infinity-pool", error="invalid_token"',
       });

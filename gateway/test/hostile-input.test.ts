@@ -401,4 +401,105 @@ describe.skipIf(skipWithoutPostgres)("hostile input (issue #11) against the real
       expect(JSON.parse(res.body)).toMatchObject({ code: 3, details: [] });
     });
   });
+
+  describe("8. the backend authorises writes itself; reads stay open", () => {
+    it("CreateGreeting straight to the backend without credentials is UNAUTHENTICATED, no row", async () => {
+      const before = await greetingCount(pg);
+      const body = JSON.stringify({ text: "sneaky" });
+      for (const headers of [
+        {},
+        { authorization: "Bearer not-the-token" },
+        { authorization: `Basic ${btoa(`u:${writeToken}`)}` },
+        { authorization: writeToken },
+      ]) {
+        const res = await connectJson(backend.url, "CreateGreeting", body, headers);
+        expect(res.status, JSON.stringify(headers)).toBe(401);
+        expect(JSON.parse(res.body)).toMatchObject({ code: "unauthenticated" });
+      }
+      // The same over gRPC, as grpcurl or buf curl would call it.
+      const grpc = await import("@grpc/grpc-js");
+      const client = new grpc.Client(backend.address, grpc.credentials.createInsecure());
+      const code = await new Promise<number | undefined>((resolve) =>
+        client.makeUnaryRequest(
+          "/infinitypool.v1.GreetingService/CreateGreeting",
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          Buffer.from([0x0a, 0x01, 0x78]),
+          (err) => resolve(err?.code),
+        ),
+      );
+      client.close();
+      expect(code).toBe(16);
+      expect(await greetingCount(pg)).toBe(before);
+    });
+
+    it("reads need no credentials", async () => {
+      const res = await connectJson(backend.url, "GetGreeting", '{"id":"1"}');
+      expect(res.status).toBe(200);
+    });
+
+    it("the backend checks the token the gateway forwards: a token only the gateway knows writes nothing", async () => {
+      const other = await gatewayFor(backend, { WRITE_TOKENS: "only-the-gateway-knows-this" });
+      try {
+        const before = await greetingCount(pg);
+        const res = await request(`${other.url}/v1/greetings`, {
+          method: "POST",
+          headers: { authorization: "Bearer only-the-gateway-knows-this" },
+          json: { text: "gateway says yes, backend says no" },
+        });
+        expect(res.status).toBe(401);
+        expect(res.body).toEqual({
+          code: 16,
+          message: "the bearer token is not valid",
+          details: [],
+        });
+        expect(await greetingCount(pg)).toBe(before);
+        expect(other.rawLogs()).not.toContain("only-the-gateway-knows-this");
+      } finally {
+        await other.stop();
+      }
+    });
+
+    it("no token appears in either service's logs", () => {
+      for (const secret of [writeToken, "not-the-token", btoa(`u:${writeToken}`)]) {
+        expect(gw.rawLogs()).not.toContain(secret);
+        expect(backend.logs().join("\n")).not.toContain(secret);
+      }
+    });
+
+    it("GATEWAY_WRITES_REQUIRE_HTTPS: a write that came over plain HTTP is 403 before its body is read", async () => {
+      const https = await gatewayFor(backend, { GATEWAY_WRITES_REQUIRE_HTTPS: "true" });
+      const httpsPort = Number(new URL(https.url).port);
+      try {
+        const before = await greetingCount(pg);
+        // Declares a body it never sends: the answer must not wait for it.
+        const refused = await rawRequest(
+          httpsPort,
+          `POST /v1/greetings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${writeToken}\r\n` +
+            "X-Forwarded-Proto: http\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n",
+        );
+        expect(refused.status).toBe(403);
+        expect(JSON.parse(refused.body)).toEqual({
+          code: 7,
+          message: "writes require HTTPS",
+          details: [],
+        });
+        expect(await greetingCount(pg)).toBe(before);
+        for (const proto of ["https", undefined]) {
+          const res = await request(`${https.url}/v1/greetings`, {
+            method: "POST",
+            headers: { ...auth, ...(proto ? { "x-forwarded-proto": proto } : {}) },
+            json: { text: `over ${proto ?? "the cluster network"}` },
+          });
+          expect(res.status, String(proto)).toBe(200);
+        }
+        const read = await request(`${https.url}/v1/greetings/1`, {
+          headers: { "x-forwarded-proto": "http" },
+        });
+        expect(read.status).toBe(200);
+      } finally {
+        await https.stop();
+      }
+    });
+  });
 });

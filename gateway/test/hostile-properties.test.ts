@@ -441,7 +441,7 @@ describe("generated hostile requests: every TestingService route", () => {
     testing = await startTestingBackend();
     gw = await startGateway([TestingService], {
       BACKEND_ADDRESS: testing.target,
-      GATEWAY_WRITE_TOKENS: writeToken,
+      WRITE_TOKENS: writeToken,
     });
     port = Number(new URL(gw.url).port);
   });

@@ -22,7 +22,7 @@ beforeAll(async () => {
   backend = await startTestingBackend();
   gw = await startGateway([TestingService], {
     BACKEND_ADDRESS: backend.target,
-    GATEWAY_WRITE_TOKENS: `other-token,${token}`,
+    WRITE_TOKENS: `other-token,${token}`,
     GATEWAY_MAX_BODY_BYTES: "1024",
   });
 });

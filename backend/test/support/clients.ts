@@ -4,8 +4,27 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Health } from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
 import { GreetingService } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
 
-export function clients(baseUrl: string) {
-  const transport = createGrpcTransport({ baseUrl });
+/** The write token every backend test process accepts (backend-process.ts sets WRITE_TOKENS). */
+export const testWriteToken = "backend-test-token-2c7e";
+
+/**
+ * Generated clients over gRPC. They present `token` (default: the test token) as
+ * `authorization: Bearer …` on every call, as the gateway does on writes; `token: null` sends none.
+ */
+export function clients(baseUrl: string, options: { token?: string | null } = {}) {
+  const token = options.token === undefined ? testWriteToken : options.token;
+  const transport = createGrpcTransport({
+    baseUrl,
+    interceptors:
+      token === null
+        ? []
+        : [
+            (next) => (req) => {
+              req.header.set("authorization", `Bearer ${token}`);
+              return next(req);
+            },
+          ],
+  });
   return {
     greetings: createClient(GreetingService, transport),
     health: createClient(Health, transport),
