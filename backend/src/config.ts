@@ -10,8 +10,11 @@ import {
 import { parseTokens } from "@infinity-pool/runtime/tokens";
 import { z } from "zod";
 
-// Where the database comes from, in order of precedence: DATABASE_URL, then DB_HOST with
-// credentials from Secrets Manager, else an embedded PGlite so a bare laptop just works.
+/**
+ * Where the database comes from, in order of precedence: `DATABASE_URL` (kind "url"), then
+ * `DB_HOST` + `DB_NAME` + `DB_SECRET_ID` with credentials from Secrets Manager (kind
+ * "secrets-manager"), else an embedded PGlite in `PGLITE_DATA_DIR` so a bare laptop just works.
+ */
 export type DatabaseConfig =
   // ssl is undefined when only the URL's own sslmode parameter should decide.
   | { kind: "url"; url: string; ssl: SslConfig | undefined }
@@ -25,8 +28,14 @@ export type DatabaseConfig =
     }
   | { kind: "pglite"; dataDir: string };
 
+/**
+ * TLS to PostgreSQL, named as libpq's `sslmode` (https://www.postgresql.org/docs/current/libpq-ssl.html):
+ * "disable", "require" (encrypted, unauthenticated) or "verify-full" (CA and host name checked
+ * against `caFile`, a PEM bundle; the system roots when undefined).
+ */
 export type SslConfig = { mode: "disable" | "require" | "verify-full"; caFile: string | undefined };
 
+/** node-postgres pool settings; every duration in milliseconds. */
 export interface PoolConfig {
   max: number;
   connectTimeoutMs: number;
@@ -34,6 +43,7 @@ export interface PoolConfig {
   idleTimeoutMs: number;
 }
 
+/** The backend's settings, read from the environment by loadConfig. Durations in milliseconds. */
 export interface Config {
   host: string;
   port: number;
@@ -47,6 +57,8 @@ export interface Config {
   writeTokens: string[];
   /** A file of write tokens (WRITE_TOKENS_FILE), re-read while the backend runs. */
   writeTokensFile: string | undefined;
+  /** Serve unary gRPC calls on the fast path (grpc-unary.ts) rather than connect-node's. */
+  grpcFastPath: boolean;
 }
 
 const schema = z.object({
@@ -91,6 +103,7 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   WRITE_TOKENS: z.string().default(""),
   WRITE_TOKENS_FILE: nonEmpty.optional(),
+  BACKEND_GRPC_FAST_PATH: boolean.default(true),
 });
 
 /**
@@ -146,5 +159,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     writeTokens: parseTokens(e.WRITE_TOKENS),
     writeTokensFile: e.WRITE_TOKENS_FILE,
+    grpcFastPath: e.BACKEND_GRPC_FAST_PATH,
   };
 }

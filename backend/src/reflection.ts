@@ -32,7 +32,7 @@ export class Reflection {
     this.#services = files.flatMap((f) => f.services.map((s) => s.typeName));
   }
 
-  answer(req: Request): Response {
+  #answer(req: Request): Response {
     const reply = (message: Answer): Response => ({
       validHost: req.host,
       originalRequest: req,
@@ -111,9 +111,10 @@ export class Reflection {
   }
 
   async *#stream(requests: AsyncIterable<Request>): AsyncIterable<Response> {
-    for await (const req of requests) yield this.answer(req);
+    for await (const req of requests) yield this.#answer(req);
   }
 
+  /** grpc.reflection.v1.ServerReflection (https://github.com/grpc/grpc/blob/master/doc/server-reflection.md). */
   v1(): ServiceImpl<typeof v1.ServerReflection> {
     return { serverReflectionInfo: (requests) => this.#stream(requests) };
   }

@@ -40,6 +40,7 @@ export async function start(signals: ShutdownSignals): Promise<void> {
       services: services(database, health),
       // observe wraps authorisation, so refused calls are logged (as UNAUTHENTICATED) too.
       interceptors: [observe(log, health), authorizeWrites(verifier)],
+      unaryFastPath: config.grpcFastPath,
     });
     log.info(
       {

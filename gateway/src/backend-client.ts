@@ -10,6 +10,7 @@ import {
 import { Code } from "@infinity-pool/runtime/status";
 import { type Backend, type CallOptions, type CallResult, UpstreamError } from "./backend.ts";
 
+/** Where BackendClient connects and how it retries; durations in milliseconds. */
 export interface BackendClientOptions {
   target: string;
   maxAttempts: number;
@@ -30,6 +31,9 @@ const channelOptions: grpc.ChannelOptions = {
   "grpc.initial_reconnect_backoff_ms": 200,
   "grpc.max_reconnect_backoff_ms": 2_000,
   "grpc.dns_min_time_between_resolutions_ms": 1_000,
+  // channelz (grpc-js's introspection counters) is never served here; with it on, every call
+  // allocates trackers, closures and timestamps in the channel, the subchannel and the transport.
+  "grpc.enable_channelz": 0,
 };
 
 /**
@@ -70,15 +74,13 @@ export class BackendClient implements Backend {
 
   #once(method: DescMethod, request: Message, options: CallOptions): Promise<Message> {
     const metadata = new grpc.Metadata();
-    for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
+    for (const key in options.metadata) metadata.set(key, options.metadata[key] as string);
+    const codec = codecOf(method);
     return new Promise((resolve, reject) => {
       const call = this.#client.makeUnaryRequest(
-        `/${method.parent.typeName}/${method.name}`,
-        (message: Message) => {
-          const bytes = toBinary(method.input, message);
-          return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        },
-        (bytes: Buffer) => fromBinary(method.output, bytes),
+        codec.path,
+        codec.serialize,
+        codec.deserialize,
         request,
         metadata,
         { deadline: options.deadline },
@@ -98,6 +100,11 @@ export class BackendClient implements Backend {
     });
   }
 
+  /**
+   * Calls a unary method by its descriptor. With `retry`, UNAVAILABLE is retried up to
+   * `maxAttempts` with exponential backoff and full jitter, never past the deadline. Rejects with
+   * UpstreamError (the final status, the backend's message, the attempts, the grpc-js error as cause).
+   */
   async call(method: DescMethod, request: Message, options: CallOptions): Promise<CallResult> {
     const maxAttempts = options.retry ? this.#options.maxAttempts : 1;
     for (let attempt = 1; ; attempt++) {
@@ -135,12 +142,39 @@ export class BackendClient implements Backend {
     }
   }
 
+  /** Closes the channel and any retired by a refresh, and stops the refresh timer. */
   close(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#client.close();
     for (const old of this.#retired) old.close();
     this.#retired.clear();
   }
+}
+
+interface Codec {
+  /** The request path, `/package.Service/Method`. */
+  path: string;
+  serialize: (message: Message) => Buffer;
+  deserialize: (bytes: Buffer) => Message;
+}
+
+// Made once per method rather than per call: the path string and the two closures.
+const codecs = new WeakMap<DescMethod, Codec>();
+
+function codecOf(method: DescMethod): Codec {
+  let codec = codecs.get(method);
+  if (codec === undefined) {
+    codec = {
+      path: `/${method.parent.typeName}/${method.name}`,
+      serialize: (message) => {
+        const bytes = toBinary(method.input, message);
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      },
+      deserialize: (bytes) => fromBinary(method.output, bytes),
+    };
+    codecs.set(method, codec);
+  }
+  return codec;
 }
 
 /** The gRPC status of a failed grpc-js call; UNKNOWN when the error carries none. */

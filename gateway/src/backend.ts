@@ -42,7 +42,9 @@ export interface Backend {
  */
 export class UpstreamError extends Error {
   override name = "UpstreamError";
+  /** The gRPC status code (runtime/status `Code`). */
   readonly code: Code;
+  /** Attempts made, the first included. */
   readonly attempts: number;
 
   constructor(code: Code, message: string, attempts: number, options?: ErrorOptions) {

@@ -2,10 +2,11 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Message } from "@bufbuild/protobuf";
 import type { Logger } from "@infinity-pool/runtime/logger";
 import { atMost } from "@infinity-pool/runtime/signals";
 import { Code } from "@infinity-pool/runtime/status";
-import { accessLogLine, type Exchange } from "./access-log.ts";
+import { accessLogger, accessLogLine, type Exchange } from "./access-log.ts";
 import type { WriteAuth } from "./auth.ts";
 import type { Backend, CallOptions } from "./backend.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -39,7 +40,7 @@ export interface GatewayOptions {
 /** One API request, read and checked, ready to be sent upstream. */
 interface UpstreamCall {
   route: Route;
-  request: ReturnType<typeof buildRequest>;
+  request: Message;
   options: CallOptions;
 }
 
@@ -58,6 +59,7 @@ export class Gateway {
   readonly #auth: WriteAuth;
   readonly #metrics: GatewayMetrics;
   readonly #log: Logger;
+  readonly #accessLog: Logger;
   readonly #operational: OperationalEndpoints;
   #draining = false;
   #inflight = 0;
@@ -76,6 +78,7 @@ export class Gateway {
     this.#auth = options.auth;
     this.#metrics = options.metrics;
     this.#log = options.logger;
+    this.#accessLog = accessLogger(options.logger);
     this.#operational = new OperationalEndpoints({
       backend: options.backend,
       metrics: options.metrics,
@@ -213,7 +216,7 @@ export class Gateway {
     const line = accessLogLine(req, res, exchange, seconds);
     this.#metrics.requests.inc({ route: exchange.route, method: line.method, status: line.status });
     this.#metrics.duration.observe({ route: exchange.route, method: line.method }, seconds);
-    this.#log.info(line, "request");
+    this.#accessLog.info(line, "request");
     this.#inflight--;
     if (this.#inflight === 0 && this.#idleWaiters.length > 0) {
       for (const resolve of this.#idleWaiters) resolve();

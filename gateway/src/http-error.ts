@@ -7,8 +7,11 @@ import { Code } from "@infinity-pool/runtime/status";
  */
 export class HttpError extends Error {
   override name = "HttpError";
+  /** The HTTP status answered (RFC 9110 §15). */
   readonly httpStatus: number;
+  /** The gRPC status code (runtime/status `Code`). */
   readonly code: Code;
+  /** Extra response headers, lower-case names. */
   readonly headers: Record<string, string>;
 
   constructor(

@@ -406,6 +406,33 @@ describe("calling the backend", () => {
     }
   });
 
+  it("keeps the grpc-js error as the cause of an UpstreamError", async () => {
+    const client = new BackendClient({ target: backend.target, maxAttempts: 1, refreshMs: 0 });
+    try {
+      const failure = await client
+        .call(TestingService.method.fail, create(FailRequestSchema, { code: 5, message: "gone" }), {
+          deadline: Date.now() + 5_000,
+          metadata: {},
+          retry: false,
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(failure).toBeInstanceOf(UpstreamError);
+      expect(failure).toMatchObject({
+        name: "UpstreamError",
+        code: 5,
+        message: "gone",
+        attempts: 1,
+      });
+      expect((failure as UpstreamError).cause).toMatchObject({ code: 5, details: "gone" });
+      expect((failure as UpstreamError).cause).toHaveProperty("metadata");
+    } finally {
+      client.close();
+    }
+  });
+
   it("rejects a malformed Grpc-Timeout", async () => {
     const res = await request(`${gw.url}/testing/v1/status/0`, {
       headers: { "grpc-timeout": "soon" },

@@ -1,5 +1,6 @@
 import { type DestinationStream, type Logger, pino } from "pino";
 
+/** pino's logger, as createLogger returns it. */
 export type { Logger };
 
 /** What createLogger needs: the service name on every line and pino's level name. */

@@ -28,6 +28,9 @@ export const Code = {
 /** One of the seventeen status codes, as the number carried on the wire (`grpc-status`). */
 export type Code = (typeof Code)[keyof typeof Code];
 
+/** A status that reports a failure: any code but OK (what `ConnectError` and `UpstreamError` carry). */
+export type ErrorCode = Exclude<Code, typeof Code.OK>;
+
 const names: readonly string[] = Object.keys(Code);
 
 /**

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
+/** A database user and password, as the RDS-managed master secret holds them. */
 export interface Credentials {
   username: string;
   password: string;
@@ -23,6 +24,7 @@ export class SecretCredentials {
     this.#client = client;
   }
 
+  /** The cached credentials, fetched from Secrets Manager the first time; throws CredentialsError. */
   async get(): Promise<Credentials> {
     return this.#current ?? this.refresh();
   }

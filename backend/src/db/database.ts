@@ -12,6 +12,7 @@ import type { DatabaseConfig, PoolConfig, SslConfig } from "../config.ts";
 import { SecretCredentials } from "./credentials.ts";
 import { driverErrorCode, isAuthFailure } from "./errors.ts";
 
+/** A Drizzle database over either driver (node-postgres or PGlite); queries are driver-neutral. */
 export type Db = PgDatabase<PgQueryResultHKT>;
 
 const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
@@ -20,6 +21,7 @@ const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url)
 // serialises migrations when several pods start at once.
 const MIGRATION_LOCK_KEY = 4_215_770_101;
 
+/** The backend's database, whichever driver is behind it (see openDatabase). */
 export interface Database {
   readonly kind: DatabaseConfig["kind"];
   /** Runs a unit of work; when credentials were rotated it fetches them again and retries once. */
@@ -31,6 +33,11 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Opens the configured database: PGlite in its data directory (created if missing), or a
+ * node-postgres pool for a URL or for Secrets Manager credentials (fetched on first use and again
+ * when PostgreSQL rejects them, SQLSTATE 28P01/28000). Nothing connects until the first query.
+ */
 export function openDatabase(config: DatabaseConfig, pool: PoolConfig, log: Logger): Database {
   return config.kind === "pglite"
     ? new PgliteDatabase(config.dataDir)

@@ -19,6 +19,7 @@ import {
   validateText,
 } from "./validation.ts";
 
+/** The `message` of SayHello, as the original sample's README promises it. */
 export const HELLO_MESSAGE = "Response from infinity-pool database";
 
 function toMessage(row: GreetingRow): Greeting {
@@ -29,6 +30,11 @@ function toMessage(row: GreetingRow): Greeting {
   });
 }
 
+/**
+ * The infinitypool.v1.GreetingService implementation. Errors are gRPC statuses: INVALID_ARGUMENT
+ * for bad input (validation.ts), NOT_FOUND for a missing greeting, ALREADY_EXISTS for a request_id
+ * reused with different text (AIP-155), and the database statuses of db/errors.ts.
+ */
 export function greetingService(database: Database): ServiceImpl<typeof GreetingService> {
   return {
     async sayHello() {
