@@ -115,8 +115,14 @@ describe.skipIf(skipWithoutPostgres)("generated hostile calls straight to the ba
           fc.constant(undefined),
           fc.stringMatching(/^[\x21-\x7e]{0,20}$/).map((t) => `Bearer ${t}`),
         ),
-        async (protocol, { method, init }, authorization) => {
-          const headers = new Headers(authorization === undefined ? {} : { authorization });
+        fc.dictionary(
+          fc.constantFrom("x-request-id", "traceparent", "tracestate", "x-forwarded-for"),
+          fc.stringMatching(/^[\x20-\x7e]{0,40}$/).map((v) => v.trim()),
+          { maxKeys: 3 },
+        ),
+        async (protocol, { method, init }, authorization, extra) => {
+          const headers = new Headers(extra);
+          if (authorization !== undefined) headers.set("authorization", authorization);
           let request: unknown;
           try {
             request = create(method.input, init as never);
