@@ -32,14 +32,13 @@ describe.skipIf(skipWithoutBrowser)("the gateway in a browser", () => {
   beforeAll(async () => {
     const page = "<!doctype html><title>app</title><p>a browser app on another origin</p>";
     [backend, browser, allowedApp, otherApp] = await Promise.all([
-      startBackend({ timeoutMs: 90_000 }),
+      startBackend({ timeoutMs: 90_000, env: { WRITE_TOKENS: token } }),
       launchChromium(),
       serveOriginPage(page),
       serveOriginPage(page),
     ]);
     gateway = await startGateway([GreetingService], {
       BACKEND_ADDRESS: `dns:///${backend.address}`,
-      GATEWAY_WRITE_TOKENS: token,
       WRITE_TOKENS: token,
       GATEWAY_CORS_ALLOWED_ORIGINS: allowedApp.origin,
     });

@@ -2,7 +2,7 @@
 // lines, so ports and hosts are the ones they really use.
 
 /** The gateway's variable for bearer tokens that allow writes (test/start.test.ts checks it). */
-export const writeTokensVariable = "GATEWAY_WRITE_TOKENS";
+export const writeTokensVariable = "WRITE_TOKENS";
 
 /** What the banner needs from the two listening lines. */
 export interface Listening {
