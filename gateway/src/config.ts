@@ -8,23 +8,29 @@ import {
 } from "@infinity-pool/runtime/config";
 import { parseTokens } from "@infinity-pool/runtime/tokens";
 import { z } from "zod";
+import { parseAllowedOrigins } from "./cors.ts";
 
 /** The gateway's settings, read from the environment by loadConfig. Durations in milliseconds. */
 export interface GatewayConfig {
   host: string;
-  /** The public port: API, /healthz, /readyz, /openapi.json. */
+  /** The public port: API, /healthz, /readyz, /openapi.json, /docs. */
   port: number;
-  /** The operational port: /metrics, /healthz, /readyz, for in-cluster use only. */
+  /** The operational port: /metrics, /healthz, /readyz, for in-cluster use only (no Ingress). */
   adminPort: number;
   /** A grpc-js target, e.g. dns:///backend-headless.ns.svc.cluster.local:50051. */
   backendAddress: string;
   /** How often the backend name is resolved again so new replicas receive traffic. 0 disables. */
   backendRefreshMs: number;
-  /** Write tokens given inline (WRITE_TOKENS), for local runs. */
+  /** Write tokens given inline (WRITE_TOKENS, comma-separated); the backend reads the same. */
   writeTokens: string[];
-  /** A file of write tokens (WRITE_TOKENS_FILE), read again when it changes. */
+  /** Origins whose pages may call the API from a browser (cors.ts); empty: no CORS. */
+  corsAllowedOrigins: string[];
+  /** A file of write tokens (WRITE_TOKENS_FILE, e.g. a mounted Secret), re-read while running. */
   writeTokensFile: string | undefined;
-  /** Refuse writes a proxy received over plain HTTP (X-Forwarded-Proto present and not https). */
+  /**
+   * Refuse writes whose `X-Forwarded-Proto` is present and not `https` (403), so a token never
+   * travels in clear text past the load balancer (CONTRACTS.md "Writes only over HTTPS").
+   */
   writesRequireHttps: boolean;
   logLevel: string;
   /** Time the listener keeps accepting after SIGTERM while readiness reports 503. */
@@ -54,7 +60,11 @@ const schema = z.object({
   BACKEND_REFRESH_MS: integer(0, 3_600_000).default(30_000),
   WRITE_TOKENS: z.string().default(""),
   WRITE_TOKENS_FILE: nonEmpty.optional(),
+  // Renamed WRITE_TOKENS (both services read it); refused below so a deployment still setting
+  // the old name does not start with writes silently disabled.
+  GATEWAY_WRITE_TOKENS: z.string().optional(),
   GATEWAY_WRITES_REQUIRE_HTTPS: boolean.default(false),
+  GATEWAY_CORS_ALLOWED_ORIGINS: z.string().default(""),
   LOG_LEVEL: logLevel,
   SHUTDOWN_DELAY_MS: integer(0, 600_000).default(0),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
@@ -87,6 +97,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   if (c.GATEWAY_PORT !== 0 && c.GATEWAY_PORT === c.GATEWAY_ADMIN_PORT) {
     throw new ConfigError("GATEWAY_ADMIN_PORT", "must differ from GATEWAY_PORT");
   }
+  if (c.GATEWAY_WRITE_TOKENS !== undefined) {
+    throw new ConfigError(
+      "GATEWAY_WRITE_TOKENS",
+      "is no longer read: set WRITE_TOKENS or WRITE_TOKENS_FILE, which the backend reads too",
+    );
+  }
   return {
     host: c.GATEWAY_HOST,
     port: c.GATEWAY_PORT,
@@ -96,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     writeTokens: parseTokens(c.WRITE_TOKENS),
     writeTokensFile: c.WRITE_TOKENS_FILE,
     writesRequireHttps: c.GATEWAY_WRITES_REQUIRE_HTTPS,
+    corsAllowedOrigins: parseAllowedOrigins(c.GATEWAY_CORS_ALLOWED_ORIGINS),
     logLevel: c.LOG_LEVEL,
     shutdownDelayMs: c.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,

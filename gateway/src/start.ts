@@ -3,10 +3,11 @@ import { file_infinitypool_v1_greeting } from "@infinity-pool/proto/infinitypool
 import { createLogger, type Logger } from "@infinity-pool/runtime/logger";
 import type { ShutdownSignals } from "@infinity-pool/runtime/signals";
 import { exitOnStartupError } from "@infinity-pool/runtime/startup";
-import { TokenSource } from "@infinity-pool/runtime/tokens";
+import { TokenSource, TokenVerifier } from "@infinity-pool/runtime/tokens";
 import { WriteAuth } from "./auth.ts";
 import { BackendClient } from "./backend-client.ts";
 import { type GatewayConfig, loadConfig } from "./config.ts";
+import { docsPaths } from "./docs.ts";
 import { Gateway } from "./gateway.ts";
 import { countUpstreamAttempt, createMetrics } from "./metrics.ts";
 import { buildOpenApi } from "./openapi.ts";
@@ -16,16 +17,15 @@ import { buildRoutes } from "./routes.ts";
 
 /**
  * Builds a gateway for `services` from its parts: the routes of their google.api.http
- * annotations, the grpc-js backend client, metrics, write authorisation (WRITE_TOKENS plus
- * WRITE_TOKENS_FILE, read again when it changes) and the OpenAPI document.
+ * annotations, the grpc-js backend client, metrics, write authorisation and the OpenAPI document.
  * Throws RouteError, RouterError or TemplateError when an annotation cannot be served.
  */
 export function assembleGateway(
   config: GatewayConfig,
   services: readonly DescService[],
   logger: Logger,
-): { gateway: Gateway; router: Router; tokens: TokenSource } {
-  const router = new Router(buildRoutes(services), reservedPaths);
+): { gateway: Gateway; router: Router; writeTokens: TokenVerifier } {
+  const router = new Router(buildRoutes(services), [...reservedPaths, ...docsPaths]);
   const metrics = createMetrics();
   const backend = new BackendClient({
     target: config.backendAddress,
@@ -33,29 +33,28 @@ export function assembleGateway(
     refreshMs: config.backendRefreshMs,
     onAttempt: (method, code) => countUpstreamAttempt(metrics, method, code),
   });
-  // Only counts are logged, never a token.
+  // Counts only: a token never reaches a log line.
   const tokens = new TokenSource({
     inline: config.writeTokens,
     file: config.writeTokensFile,
     events: {
-      changed: (count) => logger.info({ tokens: count }, "write tokens file changed"),
+      changed: (count) => logger.info({ fileTokens: count }, "write tokens changed"),
       unreadable: (error) =>
-        logger.warn(
-          { code: error.code },
-          "write tokens file unreadable; keeping the tokens in force",
-        ),
+        logger.warn({ code: error.code }, "write token file unreadable; the tokens in force stay"),
     },
   });
+  const verifier = new TokenVerifier(tokens);
   const gateway = new Gateway({
     config,
     router,
     backend,
-    auth: new WriteAuth(tokens),
+    auth: new WriteAuth(verifier, { requireHttps: config.writesRequireHttps }),
     metrics,
     openApi: buildOpenApi(router.routes, "Infinity Pool API", "v1"),
     logger,
   });
-  return { gateway, router, tokens };
+  gateway.server.once("close", () => tokens.close());
+  return { gateway, router, writeTokens: verifier };
 }
 
 /**
@@ -68,7 +67,7 @@ export async function start(signals: ShutdownSignals): Promise<void> {
   try {
     const config = loadConfig();
     const log = createLogger({ service: "gateway", level: config.logLevel });
-    const { gateway, router, tokens } = assembleGateway(
+    const { gateway, router, writeTokens } = assembleGateway(
       config,
       file_infinitypool_v1_greeting.services,
       log,
@@ -78,18 +77,16 @@ export async function start(signals: ShutdownSignals): Promise<void> {
     log.info(
       {
         url: `http://${host}:${address.port}/`,
-        admin: `http://${host}:${gateway.adminAddress().port}/metrics`,
+        docs: `http://${host}:${address.port}/docs`,
+        // The admin port: no Ingress routes to it (GATEWAY_ADMIN_PORT).
+        metrics: `http://${host}:${gateway.adminAddress().port}/metrics`,
         backend: config.backendAddress,
         routes: router.routes.length,
-        writes: tokens.tokens().length > 0 ? "enabled" : "disabled",
-        ...(config.writeTokensFile ? { writeTokensFile: config.writeTokensFile } : {}),
+        writes: writeTokens.size > 0 ? "enabled" : "disabled",
       },
       `gateway listening on http://${host}:${address.port}/`,
     );
-    signals.ready(log, async (signal) => {
-      await gateway.shutdown(signal === "SIGINT" ? 0 : undefined);
-      tokens.close();
-    });
+    signals.ready(log, (signal) => gateway.shutdown(signal === "SIGINT" ? 0 : undefined));
   } catch (err) {
     exitOnStartupError("gateway", err);
   }

@@ -17,11 +17,24 @@ describe("configuration", () => {
     expect(c.shutdownDelayMs).toBe(0);
   });
 
-  it("reads inline tokens as a comma-separated list, ignoring blanks, and the token file's path", () => {
-    expect(loadConfig({ WRITE_TOKENS: " a, ,b,," }).writeTokens).toEqual(["a", "b"]);
-    expect(loadConfig({ WRITE_TOKENS_FILE: "/etc/tokens" }).writeTokensFile).toBe("/etc/tokens");
-    // The old name is gone: a token there would otherwise be silently ignored by nobody noticing.
-    expect(loadConfig({ GATEWAY_WRITE_TOKENS: "t" }).writeTokens).toEqual([]);
+  it("reads WRITE_TOKENS as a comma-separated list, ignoring blanks, and WRITE_TOKENS_FILE", () => {
+    const c = loadConfig({ WRITE_TOKENS: " a, ,b,,", WRITE_TOKENS_FILE: "/etc/tokens/t" });
+    expect(c.writeTokens).toEqual(["a", "b"]);
+    expect(c.writeTokensFile).toBe("/etc/tokens/t");
+  });
+
+  it("refuses the old GATEWAY_WRITE_TOKENS name rather than starting with writes disabled", () => {
+    expect(() => loadConfig({ GATEWAY_WRITE_TOKENS: "s3cret" })).toThrow(
+      /^invalid configuration: GATEWAY_WRITE_TOKENS is no longer read: set WRITE_TOKENS/,
+    );
+  });
+
+  it("GATEWAY_WRITES_REQUIRE_HTTPS is off by default for local runs and reads true/false", () => {
+    expect(loadConfig({}).writesRequireHttps).toBe(false);
+    expect(loadConfig({ GATEWAY_WRITES_REQUIRE_HTTPS: "true" }).writesRequireHttps).toBe(true);
+    expect(() => loadConfig({ GATEWAY_WRITES_REQUIRE_HTTPS: "yes" })).toThrow(
+      /GATEWAY_WRITES_REQUIRE_HTTPS/,
+    );
   });
 
   it("derives the backend address from BACKEND_PORT when BACKEND_ADDRESS is unset", () => {

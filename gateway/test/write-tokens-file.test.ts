@@ -72,7 +72,7 @@ describe("write tokens from WRITE_TOKENS_FILE", () => {
       .poll(async () => (await post("second-token-41ac")).status, { timeout: 10_000 })
       .toBe(403);
     const logs = gateway.rawLogs();
-    expect(logs).toContain("write tokens file changed");
+    expect(logs).toContain("write tokens changed");
     for (const token of ["first-token-8d2e", "second-token-41ac", "third-token-77b0"]) {
       expect(logs).not.toContain(token);
     }

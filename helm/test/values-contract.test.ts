@@ -34,16 +34,6 @@ const readByLibraries: Record<string, string[]> = {
   gateway: [],
 };
 
-/**
- * Variables the chart sets, per CONTRACTS.md, whose service side another workstream builds (CORS,
- * #12.4). Each entry must name a contract line; remove it when the service reads the variable.
- */
-const awaitingServices: Record<string, string[]> = {
-  gateway: ["GATEWAY_CORS_ALLOWED_ORIGINS"],
-  // The backend's own write authorisation reads the same file (#11.8).
-  backend: ["WRITE_TOKENS_FILE"],
-};
-
 /** A stand-in for the content of Secrets the chart references but does not render. */
 const secretValues: Record<string, string> = {
   DATABASE_URL: "postgres://infinitypool:example@db.example.internal:5432/infinitypool",
@@ -232,10 +222,7 @@ describe.each(scenarios.map((s) => [s.name, s] as const))("%s", (_name, scenario
     );
     const loader = loaders[w.service] as Loader;
     const unread = chartSet.filter(
-      (name) =>
-        !reads(loader, env, name) &&
-        !readByLibraries[w.service]?.includes(name) &&
-        !awaitingServices[w.service]?.includes(name),
+      (name) => !reads(loader, env, name) && !readByLibraries[w.service]?.includes(name),
     );
     expect(unread).toEqual([]);
   });

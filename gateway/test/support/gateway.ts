@@ -49,7 +49,7 @@ export async function startGateway(
     },
   });
   const logger = createLogger({ service: "gateway", level: "info", destination: sink });
-  const { gateway, router, tokens } = assembleGateway(config, services, logger);
+  const { gateway, router } = assembleGateway(config, services, logger);
   const address = await gateway.listen();
   return {
     gateway,
@@ -58,10 +58,7 @@ export async function startGateway(
     adminUrl: `http://127.0.0.1:${gateway.adminAddress().port}`,
     logs,
     rawLogs: () => raw,
-    stop: async () => {
-      await gateway.shutdown(0);
-      tokens.close();
-    },
+    stop: () => gateway.shutdown(0),
   };
 }
 
@@ -107,7 +104,8 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
     if (line) {
       const listening = JSON.parse(line);
       const port = Number(/:(\d+)\//.exec(listening.url)?.[1]);
-      const adminPort = Number(/:(\d+)\//.exec(listening.admin)?.[1]);
+      // The listening line names the metrics URL, which is on the admin port.
+      const adminPort = Number(/:(\d+)\//.exec(listening.metrics)?.[1]);
       return {
         url: `http://127.0.0.1:${port}`,
         port,
