@@ -2,8 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { loadConfig as loadBackendConfig } from "../../backend/src/config.ts";
-import { loadConfig as loadGatewayConfig } from "../../gateway/src/config.ts";
+import { type Env, loaders, readByLibraries, reads } from "../../test/support/service-env.ts";
 import { find, type Manifest, render, repoRoot, templateRaw } from "./support/helm.ts";
 import { mergedValues, shippedValues } from "./support/values-files.ts";
 
@@ -13,26 +12,9 @@ import { mergedValues, shippedValues } from "./support/values-files.ts";
  * the pod's env) is handed to the services' own configuration loaders, the code that runs at
  * start-up; a values file that cannot work must instead fail to render with its promised message.
  * And every variable the chart sets must be one a service reads: a variable nothing reads is a
- * setting that silently does nothing.
+ * setting that silently does nothing. The loaders and the "is it read" check are shared with
+ * test/service-env.test.ts (workflows, scripts and docs), in test/support/service-env.ts.
  */
-type Env = Record<string, string>;
-type Loader = (env: Env) => unknown;
-
-const loaders: Record<string, Loader> = {
-  gateway: (env) => loadGatewayConfig(env),
-  backend: (env) => loadBackendConfig(env),
-};
-
-/**
- * Read by a library rather than the loader, with the source of the rule. A variable may only be
- * listed here when no loader could reasonably own it.
- */
-const readByLibraries: Record<string, string[]> = {
-  // The AWS SDK for JavaScript v3 region provider (@smithy/node-config-provider, AWS SDKs and
-  // Tools reference guide, "AWS Region"): the Secrets Manager client the backend builds.
-  backend: ["AWS_REGION"],
-  gateway: [],
-};
 
 /** A stand-in for the content of Secrets the chart references but does not render. */
 const secretValues: Record<string, string> = {
@@ -118,32 +100,6 @@ function containerEnv(manifests: Manifest[], workload: Manifest, dockerfile: str
   return { env, chartSet: [...new Set(chartSet)] };
 }
 
-/** What a loader makes of an environment: its result, or its one-line refusal. */
-function outcome(loader: Loader, env: Env): string {
-  try {
-    return JSON.stringify(loader(env));
-  } catch (error) {
-    return `error: ${(error as Error).message}`;
-  }
-}
-
-const mutate = (value: string): string =>
-  /^\d+$/.test(value)
-    ? String(Number(value) + 1)
-    : value === "true"
-      ? "false"
-      : value === "false"
-        ? "true"
-        : `${value}x`;
-
-/** A variable is read when removing or changing it changes what the loader makes of the env. */
-function reads(loader: Loader, env: Env, name: string): boolean {
-  const base = outcome(loader, env);
-  const { [name]: value, ...without } = env;
-  if (outcome(loader, without) !== base) return true;
-  return outcome(loader, { ...env, [name]: mutate(value ?? "") }) !== base;
-}
-
 const scenarios = shippedValues();
 const workloads = [
   {
@@ -192,7 +148,7 @@ describe.each(scenarios.map((s) => [s.name, s] as const))("%s", (_name, scenario
     workloads.filter((w) => manifests.some((m) => m.kind === w.kind && m.metadata.name === w.name)),
   )("$kind/$name: the $service's own loader accepts the environment", (w) => {
     const { env } = containerEnv(manifests, find(manifests, w.kind, w.name), w.dockerfile);
-    const loaded = loaders[w.service]?.(env);
+    const loaded = loaders[w.service](env);
     if (w.service === "gateway") {
       expect(loaded).toMatchObject({
         port: values.gateway.port,
@@ -220,9 +176,9 @@ describe.each(scenarios.map((s) => [s.name, s] as const))("%s", (_name, scenario
       find(manifests, w.kind, w.name),
       w.dockerfile,
     );
-    const loader = loaders[w.service] as Loader;
+    const loader = loaders[w.service];
     const unread = chartSet.filter(
-      (name) => !reads(loader, env, name) && !readByLibraries[w.service]?.includes(name),
+      (name) => !reads(loader, env, name) && !readByLibraries[w.service].includes(name),
     );
     expect(unread).toEqual([]);
   });
@@ -231,10 +187,8 @@ describe.each(scenarios.map((s) => [s.name, s] as const))("%s", (_name, scenario
 describe("the contract check itself", () => {
   test("sees a variable the gateway reads, and one nothing reads", () => {
     const env = { GATEWAY_PORT: "8080", BACKEND_ADDRESS: "dns:///backend:50051" };
-    expect(reads(loaders.gateway as Loader, env, "GATEWAY_PORT")).toBe(true);
-    expect(reads(loaders.gateway as Loader, { ...env, GATEWAY_PROT: "8081" }, "GATEWAY_PROT")).toBe(
-      false,
-    );
+    expect(reads(loaders.gateway, env, "GATEWAY_PORT")).toBe(true);
+    expect(reads(loaders.gateway, { ...env, GATEWAY_PROT: "8081" }, "GATEWAY_PROT")).toBe(false);
   });
 
   test("reads the image's environment", () => {
