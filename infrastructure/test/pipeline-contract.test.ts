@@ -7,10 +7,13 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { chartDir, type Manifest, parseManifests, runHelm } from "../../helm/test/support/helm.ts";
+import { type FakeObject, type FakeState, lastApplied } from "./support/fake-kube.ts";
 import {
   allSteps,
   envHclSettings,
   helmCallsOf,
+  runSteps,
+  type StepContext,
   script,
   stepNamed,
   type Workflow,
@@ -379,6 +382,96 @@ describe.skipIf(!jqAvailable)("the chart as the pipeline installs it", () => {
       }
     },
   );
+});
+
+describe.skipIf(!jqAvailable)("the release namespace as the deploy job leaves it", () => {
+  const namespace = cicd.env.NAMESPACE ?? "";
+  const token = "ip-write-token-0f3c9a";
+  const deploy = cicd.jobs.deploy?.steps ?? [];
+  // From the kubeconfig to the Helm release: every step that writes to the cluster before Helm.
+  const steps = deploy.slice(
+    deploy.findIndex((s) => /^kubeconfig/.test(s.name ?? "")),
+    deploy.findIndex((s) => /^Helm release/.test(s.name ?? "")) + 1,
+  );
+  const ctx: StepContext = {
+    vars: {},
+    secrets: { GATEWAY_WRITE_TOKENS: token },
+    outputs: {
+      "infra.cluster_name": "infinity-pool-dev",
+      "infra.gateway_repository": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x/gateway",
+      "infra.backend_repository": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x/backend",
+      "infra.db_host": "infinity-pool-dev-db.cluster-abc.eu-west-1.rds.amazonaws.com",
+      "infra.db_port": "5432",
+      "infra.db_name": "infinitypool",
+      "infra.db_secret_arn":
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-x-AbCdEf",
+      "infra.vpc_cidr_block": "10.0.0.0/16",
+      "infra.database_subnet_cidr_blocks": '["10.0.210.0/24"]',
+      "infra.pod_identity_namespace": "infinity-pool",
+      "infra.pod_identity_service_account": "infinity-pool-backend",
+    },
+    github: { GITHUB_SHA: "0123456789abcdef0123456789abcdef01234567", GITHUB_RUN_ID: "1" },
+  };
+  /** Kubernetes docs, "Pod Security Admission": the labels that make the API server enforce. */
+  const restricted = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+  };
+  const labelsOf = (o: FakeObject | null | undefined) =>
+    Object.fromEntries(Object.entries(o?.labels ?? {}).map(([k, v]) => [k, v.value]));
+  const namespaceOf = (state: FakeState) =>
+    state.objects.find((o) => o.kind === "Namespace" && o.name === namespace);
+  const helmCall = (state: FakeState) =>
+    state.calls.find((c) => c.command === "helm" && c.args[0] === "upgrade");
+
+  let first: FakeState;
+  let second: FakeState;
+  beforeAll(() => {
+    first = runSteps(cicd, steps, ctx);
+    second = runSteps(cicd, steps, ctx, { objects: first.objects, calls: [] });
+  });
+
+  it("enforces the restricted Pod Security Standard before Helm installs, on every deploy", () => {
+    expect(steps.length).toBeGreaterThanOrEqual(4);
+    for (const state of [first, second]) {
+      expect(labelsOf(helmCall(state)?.namespaceAtCall)).toMatchObject(restricted);
+      expect(labelsOf(namespaceOf(state))).toMatchObject(restricted);
+    }
+  });
+
+  it("takes over a weaker level someone set by hand", () => {
+    const ns: FakeObject = {
+      kind: "Namespace",
+      namespace: "",
+      name: namespace,
+      labels: {
+        "pod-security.kubernetes.io/enforce": { value: "baseline", managers: ["kubectl-label"] },
+      },
+      annotations: {},
+      data: {},
+    };
+    const state = runSteps(cicd, steps, ctx, { objects: [ns], calls: [] });
+    expect(labelsOf(helmCall(state)?.namespaceAtCall)).toMatchObject(restricted);
+  });
+
+  it("keeps the namespace out of the release and nothing of it in a last-applied annotation", () => {
+    expect(helmCall(first)?.args).not.toContain("--create-namespace");
+    expect(helmCall(first)?.args).toEqual(expect.arrayContaining(["--namespace", namespace]));
+    for (const o of [...first.objects, ...second.objects]) {
+      expect(Object.keys(o.annotations), `${o.kind}/${o.name}`).not.toContain(lastApplied);
+    }
+  });
+
+  it("puts the write tokens in the Secret the chart mounts, never on a command line", () => {
+    const secret = second.objects.find(
+      (o) => o.kind === "Secret" && o.name === cicd.env.WRITE_TOKENS_SECRET,
+    );
+    expect(secret?.namespace).toBe(namespace);
+    expect(Buffer.from(secret?.data.tokens ?? "", "base64").toString()).toBe(token);
+    for (const call of [...first.calls, ...second.calls]) {
+      expect(call.args.join(" ")).not.toContain(token);
+    }
+  });
 });
 
 describe("deploy and destroy never drop each other", () => {
