@@ -39,6 +39,19 @@ const codeLines = (run: string) =>
     .filter((l) => !l.trim().startsWith("#"))
     .join("\n");
 
+/** What read-outputs.sh publishes: step output name, the unit and the Terraform output it reads. */
+const emits = (() => {
+  const text = script("read-outputs.sh");
+  const units = new Map(
+    [...text.matchAll(/^(\w+)=\$\(unit_outputs ([\w-]+)\)$/gm)].map((m) => [m[1], m[2]]),
+  );
+  return [...text.matchAll(/^emit (\w+) "\$(\w+)" '\.(\w+)\.value/gm)].map((m) => ({
+    name: m[1] ?? "",
+    unit: units.get(m[2] ?? "") ?? "",
+    output: m[3] ?? "",
+  }));
+})();
+
 let tree: Tree;
 beforeAll(async () => {
   tree = await loadTree(infraDir);
@@ -139,16 +152,6 @@ describe("settings: env.hcl, the workflows and bootstrap-oidc.sh agree", () => {
 });
 
 describe("Terraform outputs the pipeline reads", () => {
-  const text = script("read-outputs.sh");
-  const units = new Map(
-    [...text.matchAll(/^(\w+)=\$\(unit_outputs ([\w-]+)\)$/gm)].map((m) => [m[1], m[2]]),
-  );
-  const emits = [...text.matchAll(/^emit (\w+) "\$(\w+)" '\.(\w+)\.value/gm)].map((m) => ({
-    name: m[1] ?? "",
-    unit: units.get(m[2] ?? "") ?? "",
-    output: m[3] ?? "",
-  }));
-
   it("exist in the module of the unit they are read from", () => {
     expect(emits.length).toBeGreaterThanOrEqual(9);
     for (const e of emits) {
@@ -184,6 +187,9 @@ describe.skipIf(!jqAvailable)("the chart as the pipeline installs it", () => {
     DATABASE_CIDRS: '["10.0.210.0/24","10.0.211.0/24","10.0.212.0/24"]',
     INGRESS_SCHEME: "",
     ACM_CERTIFICATE_ARN: "",
+    // Set from the workload-access unit's inputs (what its outputs echo) once the tree is loaded.
+    POD_IDENTITY_NAMESPACE: "",
+    POD_IDENTITY_SERVICE_ACCOUNT: "",
   };
   const helmStep = stepNamed(cicd, /^Helm release/);
   let upgrade: string[];
@@ -210,18 +216,25 @@ describe.skipIf(!jqAvailable)("the chart as the pipeline installs it", () => {
     return out;
   }
 
-  function renderWith(env: Record<string, string>): Manifest[] {
+  function templateWith(env: Record<string, string>) {
     const calls = helmCallsOf(helmStep.run ?? "", env);
     const call = calls.find((c) => c[0] === "upgrade");
     if (call === undefined) throw new Error("the Helm step ran no helm upgrade");
     upgrade = call;
-    const result = runHelm(templateArgs(call));
+    return runHelm(templateArgs(call));
+  }
+
+  function renderWith(env: Record<string, string>): Manifest[] {
+    const result = templateWith(env);
     if (result.status !== 0)
       throw new Error(`helm template with the pipeline's values failed:\n${result.stderr}`);
     return parseManifests(result.stdout);
   }
 
   beforeAll(() => {
+    const workload = tree.units.get("workload-access")?.inputs;
+    sample.POD_IDENTITY_NAMESPACE = String(workload?.namespace);
+    sample.POD_IDENTITY_SERVICE_ACCOUNT = String(workload?.service_account);
     rendered = renderWith(sample);
   });
 
@@ -252,6 +265,38 @@ describe.skipIf(!jqAvailable)("the chart as the pipeline installs it", () => {
       (m) => m.kind === "Job" && m.metadata.name.endsWith("-migrate"),
     );
     expect(migration?.spec.template.spec.serviceAccountName).toBe(serviceAccount);
+  });
+
+  it("passes the Pod Identity association from Terraform's outputs, and the chart checks against it", () => {
+    // The step reads the values from read-outputs.sh, which reads the workload-access unit's
+    // namespace and service_account outputs (their existence is checked above).
+    const fromOutput = (value: string | undefined) =>
+      emits.find((e) => ghExpr(`steps.infra.outputs.${e.name}`) === value);
+    expect(fromOutput(helmStep.env?.POD_IDENTITY_NAMESPACE)).toMatchObject({
+      unit: "workload-access",
+      output: "namespace",
+    });
+    expect(fromOutput(helmStep.env?.POD_IDENTITY_SERVICE_ACCOUNT)).toMatchObject({
+      unit: "workload-access",
+      output: "service_account",
+    });
+    const workload = tree.modules.get(tree.units.get("workload-access")?.moduleName ?? "");
+    expect(workload?.outputs.has("namespace")).toBe(true);
+    expect(workload?.outputs.has("service_account")).toBe(true);
+    // The chart renders with the association Terraform makes, so the values reach it...
+    expect(upgrade).toContain(`backend.podIdentityAssociation.namespace=${sample.NAMESPACE}`);
+    expect(rendered.some((m) => m.kind === "Deployment")).toBe(true);
+    // ...and refuses a release its association would not cover.
+    for (const other of [
+      { POD_IDENTITY_NAMESPACE: "payments" },
+      { POD_IDENTITY_SERVICE_ACCOUNT: "payments-backend" },
+    ]) {
+      const result = templateWith({ ...sample, ...other });
+      expect(result.status, JSON.stringify(other)).not.toBe(0);
+      expect(result.stderr).toContain(
+        "backend.podIdentityAssociation: the EKS Pod Identity association is for ServiceAccount",
+      );
+    }
   });
 
   it("waits longer than the migration Job may run, and helm test longer than the test Jobs", () => {
