@@ -90,6 +90,7 @@ const trialValues = [
   "1",
   "3",
   "1234",
+  "60000",
   "true",
   "false",
   "debug",
@@ -111,12 +112,11 @@ export function readsSomeValue(service: Service, name: string): boolean {
   if (readByLibraries[service].includes(name)) return true;
   const loader = loaders[service];
   for (const context of contexts[service]) {
-    const { [name]: _, ...base } = context;
-    const without = outcome(loader, base);
-    if (refused(without)) continue;
+    const reference = outcome(loader, context);
+    if (refused(reference)) throw new Error(`${service}: refused ${JSON.stringify(context)}`);
     for (const value of trialValues) {
-      const result = outcome(loader, { ...base, [name]: value });
-      if (!refused(result) && result !== without) return true;
+      const result = outcome(loader, { ...context, [name]: value });
+      if (!refused(result) && result !== reference) return true;
     }
   }
   return false;
