@@ -1,14 +1,15 @@
 // `npm start` (tools/start): JSON lines when piped, readable lines and a banner in a terminal,
 // Ctrl-C stops both services. The services run for real (the backend on PGlite).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig as loadBackendConfig } from "../backend/src/config.ts";
 import { freePort } from "../backend/test/support/postgres.ts";
 import { loadConfig } from "../gateway/src/config.ts";
-import { writeTokensVariable } from "../tools/start/banner.ts";
+import { bannerLines, writeTokensVariable } from "../tools/start/banner.ts";
 import { createPrettyPrinter } from "../tools/start/pretty.ts";
 import { repoDir } from "./support/node-dist.ts";
 
@@ -24,12 +25,14 @@ interface Started {
   stderr: () => string;
   exited: Promise<number | null>;
   gatewayPort: number;
+  adminPort: number;
   backendPort: number;
 }
 
 async function start(argv: string[], env: Record<string, string> = {}): Promise<Started> {
   const gatewayPort = await freePort();
   const backendPort = await freePort();
+  const adminPort = await freePort();
   const data = mkdtempSync(join(tmpdir(), "infinity-pool-start-"));
   const [file, ...args] = argv;
   const child = spawn(file as string, args, {
@@ -39,7 +42,7 @@ async function start(argv: string[], env: Record<string, string> = {}): Promise<
       HOME: process.env.HOME ?? "",
       GATEWAY_PORT: String(gatewayPort),
       BACKEND_PORT: String(backendPort),
-      GATEWAY_ADMIN_PORT: String(await freePort()),
+      GATEWAY_ADMIN_PORT: String(adminPort),
       PGLITE_DATA_DIR: data,
       ...env,
     },
@@ -60,7 +63,15 @@ async function start(argv: string[], env: Record<string, string> = {}): Promise<
       resolve(code);
     }),
   );
-  return { child, stdout: () => out, stderr: () => err, exited, gatewayPort, backendPort };
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    gatewayPort,
+    adminPort,
+    backendPort,
+  };
 }
 
 /** Waits (bounded, polling) until the gateway answers GET / with 200. */
@@ -92,7 +103,9 @@ describe("npm start", () => {
       const banner = s.stderr();
       expect(banner).toContain(`API       http://localhost:${s.gatewayPort}/`);
       expect(banner).toContain(`API docs  http://localhost:${s.gatewayPort}/docs`);
-      expect(banner).toMatch(/Metrics {3}http:\/\/localhost:\d+\/metrics/);
+      // /metrics is on the admin port only (the public port answers 404).
+      expect(banner).toContain(`Metrics   http://localhost:${s.adminPort}/metrics`);
+      expect((await fetch(`http://127.0.0.1:${s.adminPort}/metrics`)).status).toBe(200);
       expect(banner).toContain(`gRPC      localhost:${s.backendPort}`);
       expect(banner).toContain(`grpcurl -plaintext localhost:${s.backendPort} list`);
       s.child.kill("SIGINT");
@@ -145,6 +158,28 @@ describe("npm start", () => {
 describe("the banner", () => {
   it("names the variable the gateway really reads write tokens from", () => {
     expect(loadConfig({ [writeTokensVariable]: "t1" }).writeTokens).toHaveLength(1);
+  });
+
+  it("is shown in the README with the ports the services use by default", () => {
+    const readme = readFileSync(join(repoDir, "README.md"), "utf8");
+    const example = /^ {2}Infinity Pool is up\.[\s\S]*?^ {2}Writes .*$/m.exec(readme)?.[0] ?? "";
+    const defaults = loadConfig({});
+    const lines = bannerLines({
+      gateway: {
+        url: `http://localhost:${defaults.port}/`,
+        docs: `http://localhost:${defaults.port}/docs`,
+        metrics: `http://localhost:${defaults.adminPort}/metrics`,
+      },
+      backend: { port: loadBackendConfig({}).port, database: "pglite" },
+    });
+    expect(example.split("\n")).toEqual(lines.slice(1, -1));
+    // The gateway's listening line in the same example.
+    expect(readme).toContain(`"metrics":"http://localhost:${defaults.adminPort}/metrics"`);
+  });
+
+  it("shows no metrics URL the gateway did not log (the public port has none)", () => {
+    const lines = bannerLines({ gateway: { url: "http://localhost:8080/" }, backend: {} });
+    expect(lines.join("\n")).not.toContain("/metrics");
   });
 });
 

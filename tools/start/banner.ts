@@ -57,7 +57,10 @@ export function bannerLines(
     row("API", api, `curl ${base.replace(/^http:\/\//, "")}/`),
     row("API docs", text(listening.gateway.docs, `${base}/docs`)),
     row("OpenAPI", `${base}/openapi.json`),
-    row("Metrics", text(listening.gateway.metrics, `${base}/metrics`)),
+    // Only as the gateway logs it: /metrics is on the admin port, and the public one answers 404.
+    ...(typeof listening.gateway.metrics === "string"
+      ? [row("Metrics", listening.gateway.metrics)]
+      : []),
     row("gRPC", `${grpc}`, "gRPC, gRPC-Web and Connect over h2c, with reflection"),
     row("", `grpcurl -plaintext ${grpc} list`),
     row("Database", database),
