@@ -47,7 +47,6 @@ describe("write authorisation in the backend", () => {
   it("WRITE_TOKENS: the right token writes, none or a wrong one is UNAUTHENTICATED, reads are open", async () => {
     backend = await startBackend({
       env: { WRITE_TOKENS: "alpha-token,beta-token" },
-      timeoutMs: 90_000,
     });
     const text = { text: "authorised" };
     expect(
@@ -73,7 +72,6 @@ describe("write authorisation in the backend", () => {
     const file = join(dir, "tokens");
     backend = await startBackend({
       env: { WRITE_TOKENS: "", WRITE_TOKENS_FILE: file },
-      timeoutMs: 90_000,
     });
     const write = (token: string) =>
       clients((backend as BackendProcess).url, { token }).greetings.createGreeting({

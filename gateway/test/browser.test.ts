@@ -32,7 +32,7 @@ describe.skipIf(skipWithoutBrowser)("the gateway in a browser", () => {
   beforeAll(async () => {
     const page = "<!doctype html><title>app</title><p>a browser app on another origin</p>";
     [backend, browser, allowedApp, otherApp] = await Promise.all([
-      startBackend({ timeoutMs: 90_000, env: { WRITE_TOKENS: token } }),
+      startBackend({ env: { WRITE_TOKENS: token } }),
       launchChromium(),
       serveOriginPage(page),
       serveOriginPage(page),

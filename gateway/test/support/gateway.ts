@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { DescService } from "@bufbuild/protobuf";
 import { createLogger } from "@infinity-pool/runtime/logger";
+import { untilReady } from "../../../backend/test/support/backend-process.ts";
 import { type GatewayConfig, loadConfig } from "../../src/config.ts";
 import type { Gateway } from "../../src/gateway.ts";
 import type { Router } from "../../src/router.ts";
@@ -98,27 +99,24 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => setImmediate(() => resolve({ code, signal }))),
   );
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const line = lines.find((l) => l.includes("gateway listening"));
-    if (line) {
-      const listening = JSON.parse(line);
-      const port = Number(/:(\d+)\//.exec(listening.url)?.[1]);
-      // The listening line names the metrics URL, which is on the admin port.
-      const adminPort = Number(/:(\d+)\//.exec(listening.metrics)?.[1]);
-      return {
-        url: `http://127.0.0.1:${port}`,
-        port,
-        adminUrl: `http://127.0.0.1:${adminPort}`,
-        child,
-        logs: () => [...lines],
-        exited,
-      };
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`gateway did not start:\n${lines.join("\n")}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  // The deadline follows the process's CPU time, not the clock (untilReady).
+  const listeningLine = () => lines.find((l) => l.includes("gateway listening"));
+  try {
+    await untilReady(child, () => listeningLine() !== undefined, { what: "gateway", lines });
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
   }
+  const listening = JSON.parse(listeningLine() as string);
+  const port = Number(/:(\d+)\//.exec(listening.url)?.[1]);
+  // The listening line names the metrics URL, which is on the admin port.
+  const adminPort = Number(/:(\d+)\//.exec(listening.metrics)?.[1]);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    child,
+    logs: () => [...lines],
+    exited,
+  };
 }
