@@ -34,6 +34,15 @@ export interface Config {
   migrateOnStart: boolean;
   healthCheckIntervalMs: number;
   shutdownTimeoutMs: number;
+  watch: WatchConfig;
+}
+
+/** WatchGreetings limits (see greetings/feed.ts). */
+export interface WatchConfig {
+  /** Greetings a stream may fall behind its client before it ends with RESOURCE_EXHAUSTED. */
+  bufferMessages: number;
+  /** How long open streams wait for a lost LISTEN connection to return before UNAVAILABLE. */
+  reconnectGraceMs: number;
 }
 
 const integer = (min: number, max: number) =>
@@ -93,6 +102,8 @@ const schema = z.object({
   MIGRATE_ON_START: boolean.default(true),
   HEALTH_CHECK_INTERVAL_MS: integer(100, 600_000).default(2_000),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  WATCH_BUFFER_MESSAGES: integer(1, 1_000_000).default(1_024),
+  WATCH_RECONNECT_GRACE_MS: integer(0, 600_000).default(15_000),
 });
 
 /** A configuration problem, reported as one line that names the variable. */
@@ -158,5 +169,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START,
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    watch: {
+      bufferMessages: e.WATCH_BUFFER_MESSAGES,
+      reconnectGraceMs: e.WATCH_RECONNECT_GRACE_MS,
+    },
   };
 }

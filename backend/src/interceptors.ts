@@ -12,11 +12,7 @@ export function observe(log: Logger, health: HealthMonitor): Interceptor {
     const started = performance.now();
     const requestId = req.header.get("x-request-id") ?? undefined;
     const fields = { rpc: `${req.service.typeName}/${req.method.name}`, requestId };
-    try {
-      const res = await next(req);
-      log.info({ ...fields, code: "ok", ms: elapsed(started) }, "call");
-      return res;
-    } catch (err) {
+    const failed = (err: unknown): ConnectError => {
       const status = toConnectError(err);
       if (isUnavailable(err)) health.report(false);
       const entry = { ...fields, code: Code[status.code], ms: elapsed(started) };
@@ -26,9 +22,48 @@ export function observe(log: Logger, health: HealthMonitor): Interceptor {
       } else {
         log.info(entry, "call");
       }
-      throw status;
+      return status;
+    };
+    try {
+      const res = await next(req);
+      if (res.stream) {
+        // A stream's outcome is known when it ends, and its errors are raised while it runs.
+        return {
+          ...res,
+          message: observeStream(
+            res.message,
+            failed,
+            () => ({ ...fields, ms: elapsed(started) }),
+            log,
+          ),
+        };
+      }
+      log.info({ ...fields, code: "ok", ms: elapsed(started) }, "call");
+      return res;
+    } catch (err) {
+      throw failed(err);
     }
   };
+}
+
+async function* observeStream<T>(
+  messages: AsyncIterable<T>,
+  failed: (err: unknown) => ConnectError,
+  fields: () => Record<string, unknown>,
+  log: Logger,
+): AsyncGenerator<T> {
+  let ended = false;
+  try {
+    yield* messages;
+    ended = true;
+    log.info({ ...fields(), code: "ok" }, "call");
+  } catch (err) {
+    ended = true;
+    throw failed(err);
+  } finally {
+    // Neither finished nor failed: the client went away first.
+    if (!ended) log.info({ ...fields(), code: Code[Code.Canceled] }, "call");
+  }
 }
 
 function elapsed(started: number): number {

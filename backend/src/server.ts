@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { unaryGrpcHandler } from "./grpc-unary.ts";
+import { http2StreamValues } from "./http2-stream.ts";
 import type { ServiceRegistration } from "./services.ts";
 
 export interface Server {
@@ -36,6 +37,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     },
     interceptors: options.interceptors,
     readMaxBytes,
+    // Lets a streaming handler reset its stream when the client stops reading (see watch.ts).
+    contextValues: http2StreamValues,
   });
   const unary =
     options.unaryFastPath === false

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
+import { GreetingFeed } from "./greetings/feed.ts";
 import { HealthMonitor } from "./health.ts";
 import { observe } from "./interceptors.ts";
 import { createLogger } from "./logger.ts";
@@ -17,16 +18,21 @@ export async function start(signals: ShutdownSignals): Promise<void> {
     if (config.migrateOnStart) await database.migrate();
     const health = new HealthMonitor(database, config.healthCheckIntervalMs, log);
     await health.start();
+    const feed = new GreetingFeed(database, config.watch, log);
     const server = await startServer({
       host: config.host,
       port: config.port,
-      services: services(database, health),
+      services: services(database, health, feed),
       interceptors: [observe(log, health)],
     });
     log.info({ port: server.port, database: config.database.kind }, "backend listening");
     signals.ready(log, async () => {
       health.shutdown();
-      await server.close(config.shutdownTimeoutMs);
+      const drained = server.close(config.shutdownTimeoutMs);
+      // Streams never finish by themselves: after the GOAWAY they end with UNAVAILABLE, so clients
+      // resume on another backend and the drain is not spent waiting for them.
+      await feed.close();
+      await drained;
       // A query still stuck after the drain would hold pool.end() until its statement timeout.
       await atMost(1_000, database.close());
     });

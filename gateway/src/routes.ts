@@ -161,6 +161,8 @@ export function buildRoutes(services: readonly DescService[]): Route[] {
   for (const service of services) {
     for (const method of service.methods) {
       if (!hasOption(method, http)) continue;
+      // Server-streaming transcoding lands with issue #13's gateway half; until then not exposed.
+      if (method.methodKind === "server_streaming") continue;
       const rule = getOption(method, http);
       const rules = [rule, ...rule.additionalBindings];
       rules.forEach((r, index) => {

@@ -11,6 +11,7 @@ import type { DatabaseConfig, PoolConfig, SslConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { SecretCredentials } from "./credentials.ts";
 import { driverErrorCode, isAuthFailure } from "./errors.ts";
+import { type Listener, type ListenHandlers, listenPglite, listenPostgres } from "./listener.ts";
 
 export type Db = PgDatabase<PgQueryResultHKT>;
 
@@ -28,6 +29,8 @@ export interface Database {
   ping(): Promise<void>;
   /** Applies pending migrations; safe to call from many processes at once. */
   migrate(): Promise<void>;
+  /** LISTENs on `channel` on a session of its own, outside the pool (see db/listener.ts). */
+  listen(channel: string, handlers: ListenHandlers): Promise<Listener>;
   close(): Promise<void>;
 }
 
@@ -59,6 +62,10 @@ class PgliteDatabase implements Database {
   async migrate(): Promise<void> {
     // PGlite is single-process by construction, so no lock is needed.
     await migratePglite(drizzlePglite(this.#client), { migrationsFolder });
+  }
+
+  listen(channel: string, handlers: ListenHandlers): Promise<Listener> {
+    return listenPglite(this.#client, channel, handlers);
   }
 
   async close(): Promise<void> {
@@ -180,6 +187,12 @@ class PostgresDatabase implements Database {
         client.release();
       }
     });
+  }
+
+  listen(channel: string, handlers: ListenHandlers): Promise<Listener> {
+    // Through run(): the session logs in as the pool would, with credentials fetched again once
+    // when Secrets Manager rotation made the cached ones stale.
+    return this.run((_db, pool) => listenPostgres(pool.options, channel, handlers));
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,8 @@
-import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import {
-  type Greeting,
-  GreetingSchema,
-  type GreetingService,
-} from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import type { GreetingService } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
 import type { Database } from "../db/database.ts";
-import type { GreetingRow } from "../db/schema.ts";
+import type { GreetingFeed } from "./feed.ts";
+import { toGreeting } from "./message.ts";
 import * as repo from "./repository.ts";
 import {
   decodePageToken,
@@ -17,18 +12,14 @@ import {
   validateRequestId,
   validateText,
 } from "./validation.ts";
+import { watchGreetings } from "./watch.ts";
 
 export const HELLO_MESSAGE = "Response from infinity-pool database";
 
-function toMessage(row: GreetingRow): Greeting {
-  return create(GreetingSchema, {
-    id: row.id,
-    text: row.text,
-    createTime: timestampFromDate(row.createTime),
-  });
-}
-
-export function greetingService(database: Database): ServiceImpl<typeof GreetingService> {
+export function greetingService(
+  database: Database,
+  feed: GreetingFeed,
+): ServiceImpl<typeof GreetingService> {
   return {
     async sayHello() {
       const row = await database.run((db) => repo.firstGreeting(db));
@@ -44,7 +35,7 @@ export function greetingService(database: Database): ServiceImpl<typeof Greeting
       const page = rows.slice(0, size);
       const last = page.at(-1);
       return {
-        greetings: page.map(toMessage),
+        greetings: page.map(toGreeting),
         nextPageToken: rows.length > size && last ? encodePageToken(last.id) : "",
       };
     },
@@ -53,7 +44,7 @@ export function greetingService(database: Database): ServiceImpl<typeof Greeting
       const id = validateId(req.id);
       const row = await database.run((db) => repo.greetingById(db, id));
       if (!row) throw new ConnectError(`greeting ${id} not found`, Code.NotFound);
-      return { greeting: toMessage(row) };
+      return { greeting: toGreeting(row) };
     },
 
     async createGreeting(req) {
@@ -66,7 +57,9 @@ export function greetingService(database: Database): ServiceImpl<typeof Greeting
           Code.AlreadyExists,
         );
       }
-      return { greeting: toMessage(result.row) };
+      return { greeting: toGreeting(result.row) };
     },
+
+    watchGreetings: (req, ctx) => watchGreetings(database, feed, req, ctx),
   };
 }
