@@ -41,7 +41,8 @@ export async function* watchGreetings(
       // The feed may not have heard yet of a greeting whose create already returned; "after the
       // call started" means after the newest one committed now, whatever the feed has seen.
       const newest = await database.run((db) => repo.newestGreetingId(db));
-      last = newest > subscription.after ? newest : subscription.after;
+      last = subscription.after;
+      if (newest > last) last = newest;
     } else {
       last = since;
       for (;;) {
