@@ -165,6 +165,15 @@ export class GreetingFeed {
     try {
       for (;;) {
         this.#readAgain = false;
+        if (this.#subscribers.size === 0) {
+          // Nobody to hand rows to (the last subscriber left mid-burst): skip to the newest id.
+          const newest = await this.#database.run((db) => repo.newestGreetingId(db));
+          // A subscriber that joined meanwhile is owed every row after its start: read them.
+          if (this.#subscribers.size > 0) continue;
+          if (newest > this.#newest) this.#newest = newest;
+          if (this.#readAgain) continue;
+          break;
+        }
         const after = this.#newest;
         const rows = await this.#database.run((db) => repo.listGreetings(db, after, PAGE_SIZE));
         if (this.#state === "closed") return;
@@ -173,8 +182,12 @@ export class GreetingFeed {
           this.#newest = row.id;
           for (const subscriber of this.#subscribers) subscriber.push(row);
         }
-        if (rows.length < PAGE_SIZE && !this.#readAgain) return;
+        if (rows.length < PAGE_SIZE && !this.#readAgain) break;
       }
+      this.#log.debug(
+        { newest: String(this.#newest), subscribers: this.#subscribers.size },
+        "new greetings handed out",
+      );
     } catch (err) {
       // The listening session notices a real outage by itself; a failed read on a healthy one
       // (a pool timeout) is retried so the notification is not lost.

@@ -1,7 +1,12 @@
 // A WatchGreetings client that records what it receives, for tests that assert on the stream.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import http2 from "node:http2";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
-import type { GreetingService } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import {
+  GreetingService,
+  WatchGreetingsRequestSchema,
+} from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
 
 export class Watcher {
   /** Ids received so far, in arrival order. */
@@ -11,6 +16,7 @@ export class Watcher {
   error: ConnectError | null | undefined;
   readonly done: Promise<void>;
   readonly #abort = new AbortController();
+  #waiters: (() => void)[] = [];
 
   constructor(client: Client<typeof GreetingService>, sinceId?: bigint) {
     const request = sinceId === undefined ? {} : { sinceId };
@@ -19,12 +25,43 @@ export class Watcher {
         for await (const res of client.watchGreetings(request, { signal: this.#abort.signal })) {
           this.ids.push(res.greeting?.id ?? -1n);
           this.texts.push(res.greeting?.text ?? "");
+          this.#wake();
         }
         this.error = null;
       } catch (err) {
         this.error = ConnectError.from(err);
       }
+      this.#wake();
     })();
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /**
+   * Resolves once `count` greetings have arrived; rejects if the stream ends first or after
+   * `timeoutMs` (a bound for a hung test, not a latency assertion).
+   */
+  async until(count: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.ids.length < count) {
+      if (this.error !== undefined) {
+        throw new Error(
+          `stream ended after ${this.ids.length} of ${count}: ${this.error?.message ?? "OK"}`,
+        );
+      }
+      if (Date.now() > deadline) throw new Error(`only ${this.ids.length} of ${count} arrived`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 100);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
   }
 
   get last(): bigint | undefined {
@@ -60,4 +97,79 @@ export function socketCount(pid: number): number {
     }
   }
   return n;
+}
+
+/**
+ * A client that does what the API asks of one: when its stream ends with UNAVAILABLE or
+ * RESOURCE_EXHAUSTED it watches again with since_id = the last id it received.
+ */
+export class ResumingWatcher {
+  readonly ids: bigint[] = [];
+  /** The codes its streams ended with, in order. */
+  readonly endings: Code[] = [];
+  #current: Watcher | undefined;
+  #stopped = false;
+  readonly done: Promise<void>;
+
+  constructor(client: Client<typeof GreetingService>, sinceId: bigint) {
+    this.done = (async () => {
+      let since = sinceId;
+      while (!this.#stopped) {
+        const w = new Watcher(client, since);
+        this.#current = w;
+        await w.done;
+        this.ids.push(...w.ids);
+        since = this.ids.at(-1) ?? since;
+        const code = w.error ? w.error.code : undefined;
+        if (code !== undefined) this.endings.push(code);
+        if (code !== Code.Unavailable && code !== Code.ResourceExhausted) return;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+  }
+
+  /** Everything received so far, including the open stream's part. */
+  get received(): bigint[] {
+    const open = this.#current?.error === undefined ? (this.#current?.ids ?? []) : [];
+    return [...this.ids, ...open];
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#current?.cancel();
+    await this.done;
+  }
+}
+
+/**
+ * One connect/disconnect cycle of a gRPC client on its own connection: it connects, watches, waits
+ * for the first message (sent once the server has subscribed the stream) and drops the TCP
+ * connection without ending the call, as a client that crashes or loses its network would.
+ */
+export async function watchThenDisconnect(url: string, sinceId: bigint): Promise<void> {
+  const session = http2.connect(url);
+  session.on("error", () => undefined);
+  try {
+    const call = session.request({
+      ":method": "POST",
+      ":path": `/${GreetingService.typeName}/WatchGreetings`,
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    const body = toBinary(
+      WatchGreetingsRequestSchema,
+      create(WatchGreetingsRequestSchema, { sinceId }),
+    );
+    const frame = Buffer.alloc(5 + body.length);
+    frame.writeUInt32BE(body.length, 1);
+    frame.set(body, 5);
+    call.end(frame);
+    await new Promise<void>((resolve, reject) => {
+      call.once("data", () => resolve());
+      call.once("error", reject);
+      call.once("close", () => reject(new Error("stream closed before its first message")));
+    });
+  } finally {
+    session.destroy();
+  }
 }
