@@ -41,7 +41,12 @@ export async function listenPostgres(
   channel: string,
   handlers: ListenHandlers,
 ): Promise<Listener> {
-  const client = new pg.Client({ ...settings, application_name: LISTENER_APPLICATION_NAME });
+  const client = new pg.Client({
+    ...settings,
+    // pg-pool keeps the password out of enumerable options, so the spread above drops it.
+    password: settings.password,
+    application_name: LISTENER_APPLICATION_NAME,
+  });
   let ended = false;
   let timer: NodeJS.Timeout | undefined;
   const end = () => {
