@@ -71,7 +71,7 @@ describe("routes from descriptors", () => {
       "GET /v1/greetings/{id} -> GetGreeting",
       "POST /v1/greetings -> CreateGreeting",
     ]);
-    expect(GreetingService.methods.length).toBe(4);
+    expect(GreetingService.methods.length).toBe(5);
   });
 
   it("refuse an API route that would shadow an operational endpoint", () => {
