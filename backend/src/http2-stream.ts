@@ -18,9 +18,10 @@ export function http2StreamValues(req: IncomingMessage | Http2ServerRequest): Co
 
 /**
  * Ends the call's HTTP/2 stream with RST_STREAM ENHANCE_YOUR_CALM, which gRPC clients report as
- * RESOURCE_EXHAUSTED (gRPC over HTTP/2, "Errors": https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md).
- * This is the only way to end a stream whose client stopped reading: trailers queue behind the
- * DATA frames that flow control holds back, so a status in trailers would never arrive.
+ * RESOURCE_EXHAUSTED (gRPC over HTTP/2, "Errors":
+ * https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md). This is the only way to end a
+ * stream whose client stopped reading: trailers queue behind the DATA frames that flow control
+ * holds back, so a status in trailers would never arrive.
  *
  * @returns false when the call has no HTTP/2 stream or it is already closed.
  */

@@ -33,8 +33,8 @@ export function observe(log: Logger, health: HealthMonitor): Interceptor {
           message: observeStream(
             res.message,
             failed,
-            () => ({ ...fields, ms: elapsed(started) }),
-            log,
+            (code) => log.info({ ...fields, code, ms: elapsed(started) }, "call"),
+            req.signal,
           ),
         };
       }
@@ -49,21 +49,42 @@ export function observe(log: Logger, health: HealthMonitor): Interceptor {
 async function* observeStream<T>(
   messages: AsyncIterable<T>,
   failed: (err: unknown) => ConnectError,
-  fields: () => Record<string, unknown>,
-  log: Logger,
+  ended: (code: string) => void,
+  signal: AbortSignal,
 ): AsyncGenerator<T> {
-  let ended = false;
+  let settled = false;
   try {
     yield* messages;
-    ended = true;
-    log.info({ ...fields(), code: "ok" }, "call");
+    settled = true;
+    ended("ok");
   } catch (err) {
-    ended = true;
+    settled = true;
+    // A write to a stream the client has already left fails inside the generator; that is the
+    // client going away, not a failure of the handler.
+    if (writeToGoneStream(err)) {
+      ended(Code[ConnectError.from(signal.reason ?? "cancelled", Code.Canceled).code]);
+      throw err;
+    }
     throw failed(err);
   } finally {
-    // Neither finished nor failed: the client went away first.
-    if (!ended) log.info({ ...fields(), code: Code[Code.Canceled] }, "call");
+    // Neither finished nor failed: the stream was cut short, by the client (Canceled) or by a
+    // reset such as RESOURCE_EXHAUSTED; connect aborts the signal with the reset's code.
+    if (!settled) ended(Code[ConnectError.from(signal.reason ?? "cancelled", Code.Canceled).code]);
   }
+}
+
+// Node's errors for writes to a reset or destroyed HTTP/2 stream (connect-node maps the same set
+// to Aborted in connectErrorFromNodeReason).
+const goneStreamCodes = new Set([
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_WRITE_AFTER_END",
+  "ERR_HTTP2_INVALID_STREAM",
+  "ERR_HTTP2_STREAM_ERROR",
+  "ECONNRESET",
+]);
+
+function writeToGoneStream(err: unknown): boolean {
+  return !(err instanceof ConnectError) && goneStreamCodes.has(driverErrorCode(err) ?? "");
 }
 
 function elapsed(started: number): number {

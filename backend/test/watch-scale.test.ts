@@ -1,5 +1,7 @@
 // WatchGreetings under load, on real backend processes sharing one real PostgreSQL: how many
 // database sessions watchers cost, fan-out across replicas, slow clients and connection churn.
+
+import http2 from "node:http2";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
@@ -112,8 +114,9 @@ describe.skipIf(skipWithoutPostgres)("WatchGreetings at scale on PostgreSQL", ()
     const after = await measure();
 
     expect(after.listeners).toBe(before.listeners);
-    // Pool sessions come and go with load (at most DB_POOL_MAX, 10); the listener stays one.
-    expect(after.total).toBeLessThanOrEqual(10 + 1);
+    // Pool sessions come and go with load (at most DB_POOL_MAX, 10, per backend), plus one
+    // listener per backend: nothing per stream ever opened.
+    expect(after.total).toBeLessThanOrEqual(2 * (10 + 1));
     expect(after.sockets).toBeLessThanOrEqual(before.sockets + 2);
     // What the process still holds after a full GC: a leak of even 1 kB per cycle shows here.
     expect((after.heap - before.heap) / MiB).toBeLessThan(4);
@@ -206,5 +209,45 @@ describe.skipIf(skipWithoutPostgres)("WatchGreetings with a client that never re
       .filter((l) => l.includes("new greetings handed out"))
       .at(-1);
     expect(JSON.parse(lastRound as string).subscribers).toBe(0);
+    // Each of those streams has really finished on the server, not just left the feed.
+    const ended = backend
+      .logs()
+      .filter((l) => l.includes("WatchGreetings") && l.includes('"code":"ResourceExhausted"'));
+    expect(ended).toHaveLength(3);
+    expect(backend.logs().filter((l) => l.includes("handler for rpc"))).toEqual([]);
+  });
+
+  it("ends the call of a client that stops reading and then drops its connection", async () => {
+    // Replaying a few megabytes to a client that reads one chunk and stops leaves the server's
+    // write waiting on flow control; then the connection goes, with that write still pending.
+    await db.query("INSERT INTO greetings (text) SELECT $1 FROM generate_series(1, 3000)", [
+      longText,
+    ]);
+    newest += 3000n;
+    const session = http2.connect(backend.url);
+    session.on("error", () => undefined);
+    const call = session.request({
+      ":method": "POST",
+      ":path": `/${GreetingService.typeName}/WatchGreetings`,
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    const body = toBinary(
+      WatchGreetingsRequestSchema,
+      create(WatchGreetingsRequestSchema, { sinceId: 0n }),
+    );
+    const frame = Buffer.alloc(5 + body.length);
+    frame.writeUInt32BE(body.length, 1);
+    frame.set(body, 5);
+    call.end(frame);
+    await new Promise((resolve) => call.once("data", resolve));
+    call.pause();
+    const calls = () => backend.logs().filter((l) => l.includes("WatchGreetings")).length;
+    const before = calls();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(calls()).toBe(before);
+    session.destroy();
+    await expect.poll(calls, { timeout: 10_000 }).toBe(before + 1);
+    expect(backend.logs().at(-1)).toContain('"code":"Canceled"');
   });
 });

@@ -308,11 +308,11 @@ export class Subscription {
     const row = this.#queue.shift();
     if (row) return Promise.resolve(row);
     if (this.#error) return Promise.reject(this.#error);
-    if (signal.aborted) return Promise.reject(signal.reason);
+    if (signal.aborted) return Promise.reject(ConnectError.from(signal.reason));
     return new Promise((resolve, reject) => {
       const abort = () => {
         this.#waiter = undefined;
-        reject(signal.reason);
+        reject(ConnectError.from(signal.reason));
       };
       signal.addEventListener("abort", abort, { once: true });
       this.#waiter = {

@@ -24,6 +24,21 @@ const REPLAY_PAGE = 100;
  * in the bounded buffer while the client is still catching up; only the last page, and what was
  * committed while it was read, is sent while subscribed.
  */
+/**
+ * Sends one greeting. When the write fails because the stream was reset for falling behind, the
+ * subscription's RESOURCE_EXHAUSTED is what the call ends with, so that is what gets logged.
+ */
+function* send(
+  row: GreetingRow,
+  subscription: Subscription | undefined,
+): Generator<MessageInitShape<typeof WatchGreetingsResponseSchema>> {
+  try {
+    yield { greeting: toGreeting(row) };
+  } catch (err) {
+    throw subscription?.error ?? err;
+  }
+}
+
 export async function* watchGreetings(
   database: Database,
   feed: GreetingFeed,
@@ -49,7 +64,7 @@ export async function* watchGreetings(
         pending = await read(last);
         if (pending.length < REPLAY_PAGE) break;
         for (const row of pending) {
-          yield { greeting: toGreeting(row) };
+          yield* send(row, undefined);
           last = row.id;
         }
       }
@@ -66,7 +81,7 @@ export async function* watchGreetings(
         if (row.id > live.after) break;
         if (row.id <= last) continue;
         if (live.error) throw live.error;
-        yield { greeting: toGreeting(row) };
+        yield* send(row, live);
         last = row.id;
       }
       if (last >= live.after) break;
@@ -76,7 +91,7 @@ export async function* watchGreetings(
     for (;;) {
       const row = await live.next(ctx.signal);
       if (row.id <= last) continue;
-      yield { greeting: toGreeting(row) };
+      yield* send(row, live);
       last = row.id;
     }
   } finally {
