@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: [
+      "runtime/test/**/*.test.ts",
       "backend/test/**/*.test.ts",
       "gateway/test/**/*.test.ts",
       "helm/test/**/*.test.ts",

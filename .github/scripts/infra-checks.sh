@@ -21,6 +21,14 @@ for module in infrastructure/modules/*/; do
   fi
 done
 
+# Provider-free modules (trust policy, zone choice, access entries, settings) carry their own tests.
+for module in infrastructure/modules/*/; do
+  module=${module%/}
+  [[ -d $module/tests ]] || continue
+  step "terraform test $module"
+  terraform -chdir="$module" test -no-color || status=1
+done
+
 step "tflint"
 tflint_args=(--recursive --chdir=infrastructure/modules --format=compact)
 if [[ -f infrastructure/.tflint.hcl ]]; then

@@ -31,9 +31,10 @@ unit_outputs() {
 }
 
 # emit NAME JSON FILTER: publishes the filter's value, failing when it is missing (unless allowed).
+# Strings are published raw, lists and maps as compact JSON (for helm --set-json).
 emit() {
   local value
-  if ! value=$(jq -er "$3 // empty" <<<"$2" 2>/dev/null); then
+  if ! value=$(jq -er "($3) // empty | if type == \"string\" then . else tojson end" <<<"$2" 2>/dev/null); then
     if ((allow_missing)); then
       value=""
     else
@@ -48,10 +49,13 @@ emit() {
   fi
 }
 
+network=$(unit_outputs network)
 cluster=$(unit_outputs cluster)
 registry=$(unit_outputs registry)
 database=$(unit_outputs database)
 
+emit vpc_cidr_block "$network" '.vpc_cidr_block.value'
+emit database_subnet_cidr_blocks "$network" '.database_subnet_cidr_blocks.value'
 emit cluster_name "$cluster" '.cluster_name.value'
 emit gateway_repository "$registry" '.repository_urls.value.gateway'
 emit backend_repository "$registry" '.repository_urls.value.backend'

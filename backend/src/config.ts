@@ -1,8 +1,19 @@
 import { accessSync, constants } from "node:fs";
+import {
+  boolean,
+  ConfigError,
+  integer,
+  logLevel,
+  nonEmpty,
+  parseEnv,
+} from "@infinity-pool/runtime/config";
 import { z } from "zod";
 
-// Where the database comes from, in order of precedence: DATABASE_URL, then DB_HOST with
-// credentials from Secrets Manager, else an embedded PGlite so a bare laptop just works.
+/**
+ * Where the database comes from, in order of precedence: `DATABASE_URL` (kind "url"), then
+ * `DB_HOST` + `DB_NAME` + `DB_SECRET_ID` with credentials from Secrets Manager (kind
+ * "secrets-manager"), else an embedded PGlite in `PGLITE_DATA_DIR` so a bare laptop just works.
+ */
 export type DatabaseConfig =
   // ssl is undefined when only the URL's own sslmode parameter should decide.
   | { kind: "url"; url: string; ssl: SslConfig | undefined }
@@ -16,8 +27,14 @@ export type DatabaseConfig =
     }
   | { kind: "pglite"; dataDir: string };
 
+/**
+ * TLS to PostgreSQL, named as libpq's `sslmode` (https://www.postgresql.org/docs/current/libpq-ssl.html):
+ * "disable", "require" (encrypted, unauthenticated) or "verify-full" (CA and host name checked
+ * against `caFile`, a PEM bundle; the system roots when undefined).
+ */
 export type SslConfig = { mode: "disable" | "require" | "verify-full"; caFile: string | undefined };
 
+/** node-postgres pool settings; every duration in milliseconds. */
 export interface PoolConfig {
   max: number;
   connectTimeoutMs: number;
@@ -25,6 +42,7 @@ export interface PoolConfig {
   idleTimeoutMs: number;
 }
 
+/** The backend's settings, read from the environment by loadConfig. Durations in milliseconds. */
 export interface Config {
   host: string;
   port: number;
@@ -34,6 +52,8 @@ export interface Config {
   migrateOnStart: boolean;
   healthCheckIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** Serve unary gRPC calls on the fast path (grpc-unary.ts) rather than connect-node's. */
+  grpcFastPath: boolean;
   watch: WatchConfig;
 }
 
@@ -45,27 +65,10 @@ export interface WatchConfig {
   reconnectGraceMs: number;
 }
 
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
-const boolean = z
-  .enum(["true", "false", "1", "0"], { message: "must be true or false" })
-  .transform((v) => v === "true" || v === "1");
-
-const nonEmpty = z.string().trim().min(1, "must not be empty");
-
 const schema = z.object({
   BACKEND_HOST: nonEmpty.default("0.0.0.0"),
   BACKEND_PORT: integer(1, 65535).default(50051),
-  LOG_LEVEL: z
-    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
-      message: "must be one of fatal, error, warn, info, debug, trace, silent",
-    })
-    .default("info"),
+  LOG_LEVEL: logLevel,
   DATABASE_URL: z
     .string()
     .refine((v) => /^postgres(ql)?:\/\/./.test(v) && URL.canParse(v), {
@@ -102,28 +105,19 @@ const schema = z.object({
   MIGRATE_ON_START: boolean.default(true),
   HEALTH_CHECK_INTERVAL_MS: integer(100, 600_000).default(2_000),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  BACKEND_GRPC_FAST_PATH: boolean.default(true),
   WATCH_BUFFER_MESSAGES: integer(1, 1_000_000).default(1_024),
   WATCH_RECONNECT_GRACE_MS: integer(0, 600_000).default(15_000),
 });
 
-/** A configuration problem, reported as one line that names the variable. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
+/**
+ * Reads the backend's configuration from the environment (the variables and defaults are listed
+ * in the README's configuration table). Empty values count as unset. Throws ConfigError, one line
+ * naming the first variable at fault and never its value, e.g.
+ * `invalid configuration: DB_SECRET_ID is required when DB_HOST, DB_NAME or DB_SECRET_ID is set`.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // Empty values count as unset, as a shell's `VAR=` usually means "no value".
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
-  );
-  const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = String(issue?.path[0] ?? "configuration");
-    // The message names the variable but never echoes its value: it may be a secret.
-    throw new ConfigError(`invalid configuration: ${name} ${issue?.message ?? "is invalid"}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(schema, env);
   const ssl = (defaultMode: SslConfig["mode"]): SslConfig => ({
     mode: e.DB_SSL_MODE ?? defaultMode,
     caFile: e.DB_SSL_CA_FILE,
@@ -137,18 +131,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ssl: e.DB_SSL_MODE ? ssl(e.DB_SSL_MODE) : undefined,
     };
   } else if (e.DB_HOST || e.DB_SECRET_ID || e.DB_NAME) {
-    const missing = ["DB_HOST", "DB_NAME", "DB_SECRET_ID"].find((k) => !present[k]);
-    if (missing) {
-      throw new ConfigError(
-        `invalid configuration: ${missing} is required when DB_HOST, DB_NAME or DB_SECRET_ID is set`,
-      );
+    if (!e.DB_HOST || !e.DB_NAME || !e.DB_SECRET_ID) {
+      const missing = !e.DB_HOST ? "DB_HOST" : !e.DB_NAME ? "DB_NAME" : "DB_SECRET_ID";
+      throw new ConfigError(missing, "is required when DB_HOST, DB_NAME or DB_SECRET_ID is set");
     }
     database = {
       kind: "secrets-manager",
-      host: e.DB_HOST as string,
+      host: e.DB_HOST,
       port: e.DB_PORT,
-      database: e.DB_NAME as string,
-      secretId: e.DB_SECRET_ID as string,
+      database: e.DB_NAME,
+      secretId: e.DB_SECRET_ID,
       ssl: ssl("verify-full"),
     };
   } else {
@@ -169,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START,
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    grpcFastPath: e.BACKEND_GRPC_FAST_PATH,
     watch: {
       bufferMessages: e.WATCH_BUFFER_MESSAGES,
       reconnectGraceMs: e.WATCH_RECONNECT_GRACE_MS,

@@ -3,18 +3,33 @@ import http2, {
   type Http2ServerResponse,
   type IncomingHttpHeaders,
 } from "node:http2";
-import { type DescMessage, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
-  Code,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  fromBinary,
+  toBinary,
+} from "@bufbuild/protobuf";
+import {
   ConnectError,
+  type ConnectRouter,
   createHandlerContext,
+  createMethodImplSpec,
   createServiceImplSpec,
   type Interceptor,
+  type MethodImpl,
   type MethodImplSpec,
+  type ServiceImpl,
 } from "@connectrpc/connect";
-import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
+import {
+  invokeUnaryImplementation,
+  type UniversalHandler,
+  validateUniversalHandlerOptions,
+} from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import type { ServiceRegistration } from "./services.ts";
+import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import { errorMessage } from "@infinity-pool/runtime/errors";
+import { Code } from "@infinity-pool/runtime/status";
 
 /**
  * Answers unary gRPC calls (`application/grpc`, uncompressed) directly on Node's HTTP/2 request,
@@ -25,26 +40,30 @@ import type { ServiceRegistration } from "./services.ts";
  * of async iterables and abort signals. Measured on the 2-core bench machine, that was ~170 µs of
  * CPU per call against ~40 µs here, and it dominated the cost of `GET /` through the gateway.
  * Everything above the wire is connect's own code: createHandlerContext, the interceptor chain
- * and header handling of invokeUnaryImplementation, the grpc-timeout parser and the grpc-status
- * trailer encoder. The backend tests send every edge case to both paths and expect the same
- * answers; the two connect entry points marked internal are pinned by the lockfile and covered
- * by those tests.
+ * and header handling of invokeUnaryImplementation, the grpc-timeout parser, the grpc-status
+ * trailer encoder and the option defaults (validateUniversalHandlerOptions). Those entry points
+ * are marked `@private` by connect (not covered by semver), so backend/package.json pins
+ * @connectrpc/connect and connect-node exactly, and the backend tests send every edge case to
+ * both paths and expect the same answers.
+ *
+ * It is built from the very options object given to `connectNodeAdapter` (the same `routes`,
+ * `interceptors` and `readMaxBytes`) and throws UnsupportedHandlerOptionError at start for any
+ * option it does not implement, so a new connect option cannot be skipped silently; operators can
+ * turn it off with BACKEND_GRPC_FAST_PATH=false.
+ *
+ * Intended differences from connect-node, for the calls it serves:
+ * - Responses are never compressed. connect answers `grpc-encoding: gzip` (or br) when the client
+ *   accepts it and compresses messages of 1 KiB or more; here every message goes out as sent.
+ * - A `grpc-timeout` longer than Node's timers hold (2^31-1 ms, ~24.8 days) means no deadline;
+ *   connect would arm an overflowing timer, which fires at once.
+ * - It only sees HTTP/2 requests (the backend serves h2c only).
  */
 export function unaryGrpcHandler(
-  services: readonly ServiceRegistration[],
-  interceptors: Interceptor[],
-  options: { readMaxBytes: number },
+  options: ConnectNodeAdapterOptions,
 ): (req: Http2ServerRequest, res: Http2ServerResponse) => boolean {
-  const methods = new Map<string, UnarySpec>();
-  for (const { service, impl } of services) {
-    const spec = createServiceImplSpec(service, impl);
-    for (const method of service.methods) {
-      const methodSpec = spec.methods[method.localName];
-      if (methodSpec?.kind === "unary") {
-        methods.set(`/${service.typeName}/${method.name}`, methodSpec);
-      }
-    }
-  }
+  refuseUnsupported(options, "connectNodeAdapter");
+  const { interceptors, readMaxBytes } = validateUniversalHandlerOptions(options);
+  const methods = unaryMethods(options.routes);
 
   return (req, res) => {
     const headers = req.headers;
@@ -56,9 +75,73 @@ export function unaryGrpcHandler(
     ) {
       return false;
     }
-    serve(spec, interceptors, req, res, options.readMaxBytes);
+    serve(spec, interceptors, req, res, readMaxBytes);
     return true;
   };
+}
+
+/** A handler option was given that the unary fast path does not implement. */
+export class UnsupportedHandlerOptionError extends Error {
+  override name = "UnsupportedHandlerOptionError";
+  constructor(where: string, option: string) {
+    super(
+      `the unary gRPC fast path does not implement the ${where} option "${option}": ` +
+        "implement it in backend/src/grpc-unary.ts with a test against connect-node, " +
+        "or set BACKEND_GRPC_FAST_PATH=false",
+    );
+  }
+}
+
+// The options of connectNodeAdapter the fast path honours exactly as connect does, and those
+// that do not concern the calls it serves (gRPC-Web, Connect, JSON and unmatched paths stay with
+// connect). Everything else, including any option a future connect adds, is refused at start.
+const honoured: Record<string, (value: unknown) => boolean> = {
+  routes: () => true,
+  interceptors: () => true,
+  readMaxBytes: () => true,
+  grpc: (enabled) => enabled !== false,
+  grpcWeb: () => true,
+  connect: () => true,
+  requireConnectProtocolHeader: () => true,
+  jsonOptions: () => true,
+  fallback: () => true,
+};
+
+function refuseUnsupported(options: object | undefined, where: string, allowed = honoured): void {
+  for (const [name, value] of Object.entries(options ?? {})) {
+    if (value === undefined) continue;
+    if (!allowed[name]?.(value)) throw new UnsupportedHandlerOptionError(where, name);
+  }
+}
+
+/**
+ * The unary methods the routes register, by request path. A router that records what `routes`
+ * registers, so both paths serve the same implementations; per-service or per-method options
+ * apply to connect's handlers only and are refused.
+ */
+function unaryMethods(routes: ConnectNodeAdapterOptions["routes"]): Map<string, UnarySpec> {
+  const methods = new Map<string, UnarySpec>();
+  const add = (spec: MethodImplSpec | undefined) => {
+    if (spec?.kind === "unary") {
+      methods.set(`/${spec.method.parent.typeName}/${spec.method.name}`, spec);
+    }
+  };
+  const recorder: ConnectRouter = {
+    handlers: [] as UniversalHandler[],
+    service<T extends DescService>(service: T, impl: Partial<ServiceImpl<T>>, options?: object) {
+      refuseUnsupported(options, `router.service(${service.typeName})`, {});
+      const spec = createServiceImplSpec(service, impl);
+      for (const method of service.methods) add(spec.methods[method.localName]);
+      return this;
+    },
+    rpc<M extends DescMethod>(method: M, impl: MethodImpl<M>, options?: object) {
+      refuseUnsupported(options, `router.rpc(${method.name})`, {});
+      add(createMethodImplSpec(method, impl));
+      return this;
+    },
+  };
+  routes(recorder);
+  return methods;
 }
 
 type UnarySpec = MethodImplSpec & { kind: "unary" };
@@ -72,7 +155,7 @@ const maxTimeoutMs = 2 ** 31 - 1;
 // A finished call releases its deadline timer and signal listeners through abort(). connect
 // aborts with no reason, which builds a DOMException with a stack trace on every call (~9 % of
 // the backend's CPU in profiles); one ready-made reason is shared instead.
-const callFinished = new ConnectError("the call has finished", Code.Canceled);
+const callFinished = new ConnectError("the call has finished", Code.CANCELLED);
 
 function serve(
   spec: UnarySpec,
@@ -89,10 +172,9 @@ function serve(
     protocolName: "grpc",
     requestMethod: "POST",
     url: req.url,
-    timeoutMs:
-      timeout.timeoutMs !== undefined && timeout.timeoutMs <= maxTimeoutMs
-        ? timeout.timeoutMs
-        : undefined,
+    ...(timeout.timeoutMs !== undefined && timeout.timeoutMs <= maxTimeoutMs
+      ? { timeoutMs: timeout.timeoutMs }
+      : {}),
     requestHeader: headerPairs(req.headers),
     responseHeader: { "content-type": responseContentType },
     responseTrailer: {},
@@ -105,7 +187,7 @@ function serve(
       context.abort(
         new ConnectError(
           `the client closed the stream (HTTP/2 code ${req.stream.rstCode ?? 0})`,
-          Code.Canceled,
+          Code.CANCELLED,
         ),
       );
     }
@@ -146,7 +228,7 @@ function serve(
       undefined,
       err instanceof ConnectError
         ? err
-        : new ConnectError("internal error", Code.Internal, undefined, undefined, err),
+        : new ConnectError("internal error", Code.INTERNAL, undefined, undefined, err),
     );
 
   if (timeout.error) {
@@ -203,7 +285,7 @@ function unaryMessage(schema: DescMessage, body: Buffer, readMaxBytes: number): 
   if (body.length === 0) {
     throw new ConnectError(
       "protocol error: missing input message for unary method",
-      Code.Unimplemented,
+      Code.UNIMPLEMENTED,
     );
   }
   const only = readEnvelopeAt(body, 0, readMaxBytes);
@@ -212,7 +294,7 @@ function unaryMessage(schema: DescMessage, body: Buffer, readMaxBytes: number): 
     fromBinaryOrFail(schema, readEnvelopeAt(body, only.end, readMaxBytes).data);
     throw new ConnectError(
       "protocol error: received extra input message for unary method",
-      Code.Unimplemented,
+      Code.UNIMPLEMENTED,
     );
   }
   return message;
@@ -220,18 +302,18 @@ function unaryMessage(schema: DescMessage, body: Buffer, readMaxBytes: number): 
 
 function readEnvelopeAt(body: Buffer, offset: number, readMaxBytes: number) {
   if (body.length - offset < 5) {
-    throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+    throw new ConnectError("protocol error: incomplete envelope", Code.INVALID_ARGUMENT);
   }
   const flags = body[offset] ?? 0;
   const length = body.readUInt32BE(offset + 1);
   if (length > readMaxBytes) throw tooLarge(length, readMaxBytes);
   if (body.length - offset < 5 + length) {
-    throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+    throw new ConnectError("protocol error: incomplete envelope", Code.INVALID_ARGUMENT);
   }
   if ((flags & 0b1) !== 0) {
     throw new ConnectError(
       "received compressed envelope, but do not know how to decompress",
-      Code.Internal,
+      Code.INTERNAL,
     );
   }
   return { data: body.subarray(offset + 5, offset + 5 + length), end: offset + 5 + length };
@@ -241,7 +323,7 @@ function fromBinaryOrFail(schema: DescMessage, bytes: Uint8Array): unknown {
   try {
     return fromBinary(schema, bytes);
   } catch (e) {
-    throw new ConnectError(`parse binary: ${errorText(e)}`, Code.Internal);
+    throw new ConnectError(`parse binary: ${errorMessage(e)}`, Code.INTERNAL);
   }
 }
 
@@ -249,18 +331,14 @@ function toBinaryOrFail(schema: DescMessage, message: unknown): Uint8Array {
   try {
     return toBinary(schema, message as never);
   } catch (e) {
-    throw new ConnectError(`serialize binary: ${errorText(e)}`, Code.Internal);
+    throw new ConnectError(`serialize binary: ${errorMessage(e)}`, Code.INTERNAL);
   }
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function tooLarge(length: number, readMaxBytes: number): ConnectError {
   return new ConnectError(
     `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
-    Code.ResourceExhausted,
+    Code.RESOURCE_EXHAUSTED,
   );
 }
 

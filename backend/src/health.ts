@@ -1,12 +1,13 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
 import {
   type Health,
   HealthCheckResponse_ServingStatus as Status,
 } from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
 import { GreetingService } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import type { Logger } from "@infinity-pool/runtime/logger";
+import { Code } from "@infinity-pool/runtime/status";
 import type { Database } from "./db/database.ts";
-import type { Logger } from "./logger.ts";
 
 const KNOWN_SERVICES = new Set(["", GreetingService.typeName]);
 
@@ -29,17 +30,18 @@ export class HealthMonitor {
     this.#log = log;
   }
 
-  get status(): Status {
+  get #status(): Status {
     return this.#serving && !this.#shuttingDown ? Status.SERVING : Status.NOT_SERVING;
   }
 
+  /** Probes the database once, then every `intervalMs` (the timer does not keep the process alive). */
   async start(): Promise<void> {
-    await this.probe();
-    this.#timer = setInterval(() => void this.probe(), this.#intervalMs);
+    await this.#probe();
+    this.#timer = setInterval(() => void this.#probe(), this.#intervalMs);
     this.#timer.unref();
   }
 
-  async probe(): Promise<void> {
+  async #probe(): Promise<void> {
     try {
       await this.#database.ping();
       this.report(true);
@@ -48,11 +50,12 @@ export class HealthMonitor {
     }
   }
 
+  /** Records whether the database just answered; a change is logged and wakes Watch streams. */
   report(databaseAnswered: boolean): void {
     if (this.#serving === databaseAnswered) return;
     this.#serving = databaseAnswered;
     if (!this.#shuttingDown) {
-      this.#log.info({ status: Status[this.status] }, "health status changed");
+      this.#log.info({ status: Status[this.#status] }, "health status changed");
     }
     this.#notify();
   }
@@ -89,7 +92,7 @@ export class HealthMonitor {
     }
     let last: Status | undefined;
     while (!signal.aborted) {
-      const status = this.status;
+      const status = this.#status;
       if (status !== last) {
         yield { status };
         last = status;
@@ -99,13 +102,19 @@ export class HealthMonitor {
     }
   }
 
+  /**
+   * grpc.health.v1.Health (https://github.com/grpc/grpc/blob/master/doc/health-checking.md) for
+   * the server ("") and infinitypool.v1.GreetingService: SERVING while the database answers and the
+   * server is not shutting down. Check of another name is NOT_FOUND; Watch of one answers
+   * SERVICE_UNKNOWN, as the protocol asks.
+   */
   service(): ServiceImpl<typeof Health> {
     return {
       check: (req) => {
         if (!KNOWN_SERVICES.has(req.service)) {
-          throw new ConnectError(`unknown service ${req.service}`, Code.NotFound);
+          throw new ConnectError(`unknown service ${req.service}`, Code.NOT_FOUND);
         }
-        return { status: this.status };
+        return { status: this.#status };
       },
       watch: (req, ctx) => this.#watch(req.service, ctx.signal),
     };

@@ -1,7 +1,9 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { errorMessage } from "@infinity-pool/runtime/errors";
+import type { Logger } from "@infinity-pool/runtime/logger";
+import { Code, codeName } from "@infinity-pool/runtime/status";
 import { driverErrorCode, isUnavailable, toConnectError } from "./db/errors.ts";
 import type { HealthMonitor } from "./health.ts";
-import type { Logger } from "./logger.ts";
 
 /**
  * Logs every call with its request id and outcome, turns database failures into gRPC statuses
@@ -15,8 +17,8 @@ export function observe(log: Logger, health: HealthMonitor): Interceptor {
     const failed = (err: unknown): ConnectError => {
       const status = toConnectError(err);
       if (isUnavailable(err)) health.report(false);
-      const entry = { ...fields, code: Code[status.code], ms: elapsed(started) };
-      if (status.code === Code.Internal && !(err instanceof ConnectError)) {
+      const entry = { ...fields, code: codeName(status.code), ms: elapsed(started) };
+      if (status.code === Code.INTERNAL && !(err instanceof ConnectError)) {
         // Server-side detail for operators; the caller only ever sees "internal error".
         log.error({ ...entry, cause: describe(err) }, "call failed");
       } else {
@@ -38,7 +40,7 @@ export function observe(log: Logger, health: HealthMonitor): Interceptor {
           ),
         };
       }
-      log.info({ ...fields, code: "ok", ms: elapsed(started) }, "call");
+      log.info({ ...fields, code: codeName(Code.OK), ms: elapsed(started) }, "call");
       return res;
     } catch (err) {
       throw failed(err);
@@ -56,20 +58,21 @@ async function* observeStream<T>(
   try {
     yield* messages;
     settled = true;
-    ended("ok");
+    ended(codeName(Code.OK));
   } catch (err) {
     settled = true;
     // A write to a stream the client has already left fails inside the generator; that is the
     // client going away, not a failure of the handler.
     if (writeToGoneStream(err)) {
-      ended(Code[ConnectError.from(signal.reason ?? "cancelled", Code.Canceled).code]);
+      ended(codeName(ConnectError.from(signal.reason ?? "cancelled", Code.CANCELLED).code));
       throw err;
     }
     throw failed(err);
   } finally {
     // Neither finished nor failed: the stream was cut short, by the client (Canceled) or by a
     // reset such as RESOURCE_EXHAUSTED; connect aborts the signal with the reset's code.
-    if (!settled) ended(Code[ConnectError.from(signal.reason ?? "cancelled", Code.Canceled).code]);
+    if (!settled)
+      ended(codeName(ConnectError.from(signal.reason ?? "cancelled", Code.CANCELLED).code));
   }
 }
 
@@ -95,6 +98,6 @@ function describe(err: unknown): { name: string; code: string | undefined; messa
   return {
     name: err instanceof Error ? err.name : typeof err,
     code: driverErrorCode(err),
-    message: err instanceof Error ? err.message : String(err),
+    message: errorMessage(err),
   };
 }

@@ -1,12 +1,13 @@
 // Applies pending migrations and exits: the entry point of the Kubernetes migration Job.
-import { ConfigError, loadConfig } from "./config.ts";
+import { createLogger } from "@infinity-pool/runtime/logger";
+import { exitOnStartupError } from "@infinity-pool/runtime/startup";
+import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
-import { createLogger } from "./logger.ts";
-import { exitOnStartupError } from "./startup-error.ts";
+import { startupErrorDetail } from "./startup-error.ts";
 
 try {
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const log = createLogger({ service: "backend", level: config.logLevel });
   const database = openDatabase(config.database, config.pool, log);
   try {
     await database.migrate();
@@ -15,5 +16,5 @@ try {
     await database.close();
   }
 } catch (err) {
-  exitOnStartupError(err, ConfigError);
+  exitOnStartupError("backend", err, startupErrorDetail);
 }

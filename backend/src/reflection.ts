@@ -10,13 +10,11 @@ import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type * as v1 from "@infinity-pool/proto/grpc/reflection/v1/reflection_pb.js";
 import type * as v1alpha from "@infinity-pool/proto/grpc/reflection/v1alpha/reflection_pb.js";
+import { Code } from "@infinity-pool/runtime/status";
 
 type Request = v1.ServerReflectionRequest;
 type Response = MessageInitShape<typeof v1.ServerReflectionResponseSchema>;
-
-// gRPC status codes used in ErrorResponse, which carries them as plain integers.
-const NOT_FOUND = 5;
-const UNIMPLEMENTED = 12;
+type Answer = NonNullable<Response["messageResponse"]>;
 
 /**
  * Answers server reflection from the descriptors compiled into the binary, so grpcurl and
@@ -34,8 +32,8 @@ export class Reflection {
     this.#services = files.flatMap((f) => f.services.map((s) => s.typeName));
   }
 
-  answer(req: Request): Response {
-    const reply = (message: Response["messageResponse"]): Response => ({
+  #answer(req: Request): Response {
+    const reply = (message: Answer): Response => ({
       validHost: req.host,
       originalRequest: req,
       messageResponse: message,
@@ -43,7 +41,7 @@ export class Reflection {
     const notFound = (what: string) =>
       reply({
         case: "errorResponse",
-        value: { errorCode: NOT_FOUND, errorMessage: `${what} not found` },
+        value: { errorCode: Code.NOT_FOUND, errorMessage: `${what} not found` },
       });
     const r = req.messageRequest;
     switch (r.case) {
@@ -86,7 +84,7 @@ export class Reflection {
       default:
         return reply({
           case: "errorResponse",
-          value: { errorCode: UNIMPLEMENTED, errorMessage: "unsupported reflection request" },
+          value: { errorCode: Code.UNIMPLEMENTED, errorMessage: "unsupported reflection request" },
         });
     }
   }
@@ -101,7 +99,7 @@ export class Reflection {
   }
 
   // The file and all it imports, so a client resolves the whole graph in one round trip.
-  #fileResponse(file: DescFile): Response["messageResponse"] {
+  #fileResponse(file: DescFile): Answer {
     return {
       case: "fileDescriptorResponse",
       value: {
@@ -113,9 +111,10 @@ export class Reflection {
   }
 
   async *#stream(requests: AsyncIterable<Request>): AsyncIterable<Response> {
-    for await (const req of requests) yield this.answer(req);
+    for await (const req of requests) yield this.#answer(req);
   }
 
+  /** grpc.reflection.v1.ServerReflection (https://github.com/grpc/grpc/blob/master/doc/server-reflection.md). */
   v1(): ServiceImpl<typeof v1.ServerReflection> {
     return { serverReflectionInfo: (requests) => this.#stream(requests) };
   }

@@ -2,11 +2,13 @@ import { once } from "node:events";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { type ConnectNodeAdapterOptions, connectNodeAdapter } from "@connectrpc/connect-node";
+import { atMost } from "@infinity-pool/runtime/signals";
 import { unaryGrpcHandler } from "./grpc-unary.ts";
 import { http2StreamValues } from "./http2-stream.ts";
 import type { ServiceRegistration } from "./services.ts";
 
+/** A listening backend server. */
 export interface Server {
   readonly port: number;
   /**
@@ -16,34 +18,43 @@ export interface Server {
   close(timeoutMs: number): Promise<void>;
 }
 
+/** What startServer serves and where; port 0 picks a free port. */
 export interface ServerOptions {
   host: string;
   port: number;
   services: readonly ServiceRegistration[];
   interceptors: Interceptor[];
-  /** Serve unary gRPC calls without connect-node's pipeline (see grpc-unary.ts); default true. */
+  /**
+   * Serve unary gRPC calls without connect-node's pipeline (see grpc-unary.ts); default true.
+   * BACKEND_GRPC_FAST_PATH sets it.
+   */
   unaryFastPath?: boolean;
 }
 
 // Requests of this API are tiny; a bound stops a client from making the server buffer megabytes.
 const readMaxBytes = 1024 * 1024;
 
-// gRPC, gRPC-Web and Connect share one cleartext HTTP/2 port (h2c with prior knowledge), which
-// is what grpcurl -plaintext, buf curl --http2-prior-knowledge and in-cluster gRPC clients speak.
+/**
+ * Listens on cleartext HTTP/2 (h2c with prior knowledge, what grpcurl -plaintext, buf curl
+ * --http2-prior-knowledge and in-cluster gRPC clients speak) and serves gRPC, gRPC-Web and Connect
+ * for every registered service (https://connectrpc.com/docs/node/getting-started); request
+ * messages above 1 MiB are refused with RESOURCE_EXHAUSTED. Resolves once listening.
+ */
 export async function startServer(options: ServerOptions): Promise<Server> {
-  const connect = connectNodeAdapter({
+  // One options object for both paths: the fast path refuses any option it does not implement.
+  const handlerOptions: ConnectNodeAdapterOptions = {
     routes(router) {
       for (const { service, impl } of options.services) router.service(service, impl);
     },
     interceptors: options.interceptors,
     readMaxBytes,
-    // Lets a streaming handler reset its stream when the client stops reading (see watch.ts).
-    contextValues: http2StreamValues,
-  });
-  const unary =
-    options.unaryFastPath === false
-      ? () => false
-      : unaryGrpcHandler(options.services, options.interceptors, { readMaxBytes });
+  };
+  // The fast path first: connectNodeAdapter writes its default acceptCompression (gzip, br) into
+  // the object, a default the fast path leaves to connect (it never compresses; grpc-unary.ts).
+  const unary = options.unaryFastPath === false ? () => false : unaryGrpcHandler(handlerOptions);
+  // The context values reach a streaming handler its HTTP/2 stream, so it can reset the stream when
+  // the client stops reading (http2-stream.ts). Streaming calls never take the unary fast path.
+  const connect = connectNodeAdapter({ ...handlerOptions, contextValues: http2StreamValues });
   const server = http2.createServer((req, res) => {
     if (!unary(req, res)) connect(req, res);
   });
@@ -62,13 +73,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
       server.close();
       // GOAWAY tells clients to open new calls elsewhere while streams already started complete.
       for (const session of sessions) session.close();
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<"expired">((resolve) => {
-        timer = setTimeout(() => resolve("expired"), timeoutMs);
-      });
-      const outcome = await Promise.race([closed.then(() => "drained" as const), expired]);
-      clearTimeout(timer);
-      if (outcome === "expired") {
+      if (!(await atMost(timeoutMs, closed))) {
         for (const session of sessions) session.destroy();
         await closed;
       }

@@ -16,6 +16,7 @@ import { greetingService } from "./greetings/service.ts";
 import type { HealthMonitor } from "./health.ts";
 import { Reflection } from "./reflection.ts";
 
+/** A service descriptor with its implementation, as connect's router takes them. */
 export interface ServiceRegistration {
   service: DescService;
   // biome-ignore lint/suspicious/noExplicitAny: a list of services of different types

@@ -1,19 +1,23 @@
-import { ConfigError, loadConfig } from "./config.ts";
+import { createLogger } from "@infinity-pool/runtime/logger";
+import { atMost, type ShutdownSignals } from "@infinity-pool/runtime/signals";
+import { exitOnStartupError } from "@infinity-pool/runtime/startup";
+import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { GreetingFeed } from "./greetings/feed.ts";
 import { HealthMonitor } from "./health.ts";
 import { observe } from "./interceptors.ts";
-import { createLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
 import { services } from "./services.ts";
-import { atMost, type ShutdownSignals } from "./shutdown.ts";
-import { exitOnStartupError } from "./startup-error.ts";
+import { startupErrorDetail } from "./startup-error.ts";
 
-/** Wires the backend together: config → database → health → server → shutdown. */
+/**
+ * Wires the backend together: config → database → health → server, then hands the drain to
+ * `signals`. Any failure before serving ends the process with one line on stderr and exit code 1.
+ */
 export async function start(signals: ShutdownSignals): Promise<void> {
   try {
     const config = loadConfig();
-    const log = createLogger(config.logLevel);
+    const log = createLogger({ service: "backend", level: config.logLevel });
     const database = openDatabase(config.database, config.pool, log);
     if (config.migrateOnStart) await database.migrate();
     const health = new HealthMonitor(database, config.healthCheckIntervalMs, log);
@@ -24,6 +28,7 @@ export async function start(signals: ShutdownSignals): Promise<void> {
       port: config.port,
       services: services(database, health, feed),
       interceptors: [observe(log, health)],
+      unaryFastPath: config.grpcFastPath,
     });
     log.info({ port: server.port, database: config.database.kind }, "backend listening");
     signals.ready(log, async () => {
@@ -37,6 +42,6 @@ export async function start(signals: ShutdownSignals): Promise<void> {
       await atMost(1_000, database.close());
     });
   } catch (err) {
-    exitOnStartupError(err, ConfigError);
+    exitOnStartupError("backend", err, startupErrorDetail);
   }
 }

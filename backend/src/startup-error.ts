@@ -1,25 +1,15 @@
+import { errorMessage } from "@infinity-pool/runtime/errors";
+import { CredentialsError } from "./db/credentials.ts";
 import { driverErrorCode } from "./db/errors.ts";
 
 /**
- * Ends the process after a failure before serving: one line on stderr, no stack trace, and never
- * the error's raw detail for database errors beyond their code (connection errors can quote hosts,
- * never passwords, but config values may be secrets).
+ * What the backend says about a failure before serving (after `startup failed: `): a
+ * CredentialsError's own message (it names the Secrets Manager failure, never the secret), else
+ * the driver's SQLSTATE or errno code, when there is one, and the error's message. Configuration
+ * errors never get here: exitOnStartupError prints them as they are.
  */
-export function exitOnStartupError(
-  err: unknown,
-  configError: new (...args: never[]) => Error,
-): never {
-  let line: string;
-  if (err instanceof configError) {
-    line = err.message;
-  } else if (err instanceof Error && err.name === "CredentialsError") {
-    line = `startup failed: ${err.message}`;
-  } else {
-    const code = driverErrorCode(err);
-    const message = err instanceof Error ? err.message : String(err);
-    line = `startup failed: ${code ? `${code} ` : ""}${message}`;
-  }
-  // Driver messages can span lines (a failed query and its parameters); keep it to one.
-  process.stderr.write(`backend: ${line.replace(/\s*\n\s*/g, " ")}\n`);
-  process.exit(1);
+export function startupErrorDetail(err: unknown): string {
+  if (err instanceof CredentialsError) return err.message;
+  const code = driverErrorCode(err);
+  return `${code ? `${code} ` : ""}${errorMessage(err)}`;
 }

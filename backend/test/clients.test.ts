@@ -17,6 +17,7 @@ import {
   GetGreetingRequestSchema,
   GetGreetingResponseSchema,
 } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import { Code } from "@infinity-pool/runtime/status";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BackendProcess, startBackend } from "./support/backend-process.ts";
 
@@ -162,7 +163,7 @@ describe("independent clients", () => {
     expect((await check("infinitypool.v1.GreetingService")).status).toBe(
       HealthCheckResponse_ServingStatus.SERVING,
     );
-    await expect(check("no.such.Service")).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(check("no.such.Service")).rejects.toMatchObject({ code: Code.NOT_FOUND });
 
     const notFound = unary(
       client,
@@ -171,6 +172,6 @@ describe("independent clients", () => {
       (b) => fromBinary(GetGreetingResponseSchema, b),
       create(GetGreetingRequestSchema, { id: 99_999n }),
     );
-    await expect(notFound).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(notFound).rejects.toMatchObject({ code: Code.NOT_FOUND });
   });
 });

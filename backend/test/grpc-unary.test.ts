@@ -4,7 +4,7 @@
 import http2 from "node:http2";
 import { gzipSync } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { Code, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import type { HandlerContext, Interceptor } from "@connectrpc/connect";
 import {
   CreateGreetingRequestSchema,
   GetGreetingRequestSchema,
@@ -12,13 +12,14 @@ import {
   SayHelloRequestSchema,
   SayHelloResponseSchema,
 } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import { createLogger } from "@infinity-pool/runtime/logger";
+import { Code } from "@infinity-pool/runtime/status";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
 import { GreetingFeed } from "../src/greetings/feed.ts";
 import { HealthMonitor } from "../src/health.ts";
 import { observe } from "../src/interceptors.ts";
-import { createLogger } from "../src/logger.ts";
 import { type Server, startServer } from "../src/server.ts";
 import { type ServiceRegistration, services } from "../src/services.ts";
 
@@ -89,7 +90,7 @@ const sayHello = `/${GreetingService.typeName}/SayHello`;
 const getGreeting = `/${GreetingService.typeName}/GetGreeting`;
 const createGreeting = `/${GreetingService.typeName}/CreateGreeting`;
 const helloRequest = envelope(toBinary(SayHelloRequestSchema, create(SayHelloRequestSchema)));
-const log = createLogger("silent");
+const log = createLogger({ service: "backend", level: "silent" });
 
 let database: Database;
 let health: HealthMonitor;
@@ -294,7 +295,7 @@ describe("unary gRPC fast path", () => {
         call(fast, getGreeting, request),
         call(reference, getGreeting, request),
       ]);
-      expect(a.grpcStatus).toBe(String(Code.Internal));
+      expect(a.grpcStatus).toBe(String(Code.INTERNAL));
       expect([a.grpcStatus, a.grpcMessage]).toEqual([b.grpcStatus, b.grpcMessage]);
     }
   });
@@ -315,7 +316,7 @@ describe("unary gRPC fast path", () => {
     const chunk = Buffer.alloc(64 * 1024);
     const timer = setInterval(() => req.write(chunk), 5);
     try {
-      expect((await trailers)["grpc-status"]).toBe(String(Code.ResourceExhausted));
+      expect((await trailers)["grpc-status"]).toBe(String(Code.RESOURCE_EXHAUSTED));
       await closed;
     } finally {
       clearInterval(timer);
@@ -340,7 +341,7 @@ describe("unary gRPC fast path with a slow implementation", () => {
     const port = await serve(true, [slow]);
     const before = performance.now();
     const answer = await call(port, sayHello, helloRequest, { "grpc-timeout": "200m" });
-    expect(answer.grpcStatus).toBe(String(Code.DeadlineExceeded));
+    expect(answer.grpcStatus).toBe(String(Code.DEADLINE_EXCEEDED));
     expect(performance.now() - before).toBeLessThan(5_000);
   });
 

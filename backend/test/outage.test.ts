@@ -1,5 +1,5 @@
-import { Code } from "@connectrpc/connect";
 import { HealthCheckResponse_ServingStatus as Status } from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
+import { Code } from "@infinity-pool/runtime/status";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BackendProcess, startBackend } from "./support/backend-process.ts";
 import { clients } from "./support/clients.ts";
@@ -37,14 +37,14 @@ describe.skipIf(skipWithoutPostgres)("database outage", () => {
     const started = performance.now();
     const err = await greetings.sayHello({}).catch((e: unknown) => e);
     const elapsed = performance.now() - started;
-    expect(err).toMatchObject({ code: Code.Unavailable, rawMessage: "database unavailable" });
+    expect(err).toMatchObject({ code: Code.UNAVAILABLE, rawMessage: "database unavailable" });
     // Fast means well under the 5 s connect timeout: a refused connection is not waited out.
     expect(elapsed).toBeLessThan(2_000);
     await expect
       .poll(async () => (await health.check({})).status, { timeout: 5_000 })
       .toBe(Status.NOT_SERVING);
     await expect(greetings.getGreeting({ id: 1n })).rejects.toMatchObject({
-      code: Code.Unavailable,
+      code: Code.UNAVAILABLE,
     });
 
     await db.start();

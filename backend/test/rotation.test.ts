@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { Code } from "@connectrpc/connect";
 import { HealthCheckResponse_ServingStatus } from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
+import { Code } from "@infinity-pool/runtime/status";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BackendProcess, startBackend } from "./support/backend-process.ts";
 import { clients } from "./support/clients.ts";
@@ -89,7 +89,7 @@ describe.skipIf(skipWithoutPostgres)("credentials from Secrets Manager", () => {
     await new Promise((r) => setTimeout(r, 300));
     const err = await greetings.sayHello({}).catch((e: unknown) => e);
     expect(err).toMatchObject({
-      code: Code.Unavailable,
+      code: Code.UNAVAILABLE,
       rawMessage: "database authentication failed",
     });
     expect((await health.check({})).status).toBe(HealthCheckResponse_ServingStatus.NOT_SERVING);

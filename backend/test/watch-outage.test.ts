@@ -1,7 +1,7 @@
 // WatchGreetings when the database goes away: a restart, an outage longer than the reconnect
 // grace, a failover that ends only the listening session, a rotated password, and shutdown.
 import { randomBytes } from "node:crypto";
-import { Code } from "@connectrpc/connect";
+import { Code } from "@infinity-pool/runtime/status";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LISTENER_APPLICATION_NAME } from "../src/db/listener.ts";
 import { type BackendProcess, startBackend } from "./support/backend-process.ts";
@@ -79,11 +79,11 @@ describe.skipIf(skipWithoutPostgres)("WatchGreetings through database outages", 
     await expect.poll(() => w.received.at(-1)).toBe(beforeOutage);
 
     await db.stop();
-    await expect.poll(() => w.endings[0], { timeout: 15_000 }).toBe(Code.Unavailable);
+    await expect.poll(() => w.endings[0], { timeout: 15_000 }).toBe(Code.UNAVAILABLE);
     // A new watch fails fast while the database is down instead of hanging.
     const meanwhile = new Watcher(clients(b.url).greetings);
     await meanwhile.done;
-    expect(meanwhile.error?.code).toBe(Code.Unavailable);
+    expect(meanwhile.error?.code).toBe(Code.UNAVAILABLE);
 
     await db.start();
     const afterOutage = [await insert("after 1"), await insert("after 2")];
@@ -128,7 +128,7 @@ describe.skipIf(skipWithoutPostgres)("WatchGreetings through database outages", 
     for (const w of open) {
       await w.done;
       // A status in trailers, not a connection cut off by the drain timeout.
-      expect(w.error?.code).toBe(Code.Unavailable);
+      expect(w.error?.code).toBe(Code.UNAVAILABLE);
       expect(w.error?.rawMessage).toMatch(/shutting down; resume with since_id/);
     }
     expect(b.logs().some((l) => l.includes("shutdown complete"))).toBe(true);

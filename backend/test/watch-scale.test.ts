@@ -212,7 +212,7 @@ describe.skipIf(skipWithoutPostgres)("WatchGreetings with a client that never re
     // Each of those streams has really finished on the server, not just left the feed.
     const ended = backend
       .logs()
-      .filter((l) => l.includes("WatchGreetings") && l.includes('"code":"ResourceExhausted"'));
+      .filter((l) => l.includes("WatchGreetings") && l.includes('"code":"RESOURCE_EXHAUSTED"'));
     expect(ended).toHaveLength(3);
     expect(backend.logs().filter((l) => l.includes("handler for rpc"))).toEqual([]);
   });
@@ -248,6 +248,6 @@ describe.skipIf(skipWithoutPostgres)("WatchGreetings with a client that never re
     expect(calls()).toBe(before);
     session.destroy();
     await expect.poll(calls, { timeout: 10_000 }).toBe(before + 1);
-    expect(backend.logs().at(-1)).toContain('"code":"Canceled"');
+    expect(backend.logs().at(-1)).toContain('"code":"CANCELLED"');
   });
 });

@@ -3,7 +3,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { create as createMessage, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { Code } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { HealthCheckResponse_ServingStatus } from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
 import {
@@ -12,6 +11,7 @@ import {
   type WatchGreetingsResponse,
   WatchGreetingsResponseSchema,
 } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import { Code } from "@infinity-pool/runtime/status";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BackendProcess, startBackend } from "./support/backend-process.ts";
@@ -150,7 +150,7 @@ describe.each([
   it.skipIf(skip)("rejects a negative since_id with INVALID_ARGUMENT", async () => {
     const w = watch(-1n);
     await w.done;
-    expect(w.error?.code).toBe(Code.InvalidArgument);
+    expect(w.error?.code).toBe(Code.INVALID_ARGUMENT);
     expect(w.error?.rawMessage).toBe("since_id must not be negative");
   });
 

@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 import http2 from "node:http2";
 import { create, fromBinary, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { SayHelloResponseSchema } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import { Code } from "@infinity-pool/runtime/status";
 import pg from "pg";
 
 const [role, port = "0", target = ""] = process.argv.slice(2);
@@ -40,7 +41,7 @@ if (role === "backend") {
           waitForTrailers: true,
         },
       );
-      stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(Code.OK) }));
       stream.end(envelope(toBinary(SayHelloResponseSchema, message)));
     });
   });

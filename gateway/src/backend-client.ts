@@ -7,41 +7,17 @@ import {
   type HealthCheckResponse,
   HealthCheckResponse_ServingStatus,
 } from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
-import { Code } from "./status.ts";
+import { Code } from "@infinity-pool/runtime/status";
+import { type Backend, type CallOptions, type CallResult, UpstreamError } from "./backend.ts";
 
-export interface CallOptions {
-  deadline: number;
-  metadata: Record<string, string>;
-  /** Retry UNAVAILABLE with backoff. Only for safe methods: the call may have reached a backend. */
-  retry: boolean;
-  /** Aborted when the HTTP client goes away; the gRPC call is then cancelled. */
-  signal?: AbortSignal;
-}
-
-export interface CallResult {
-  message: Message;
-  attempts: number;
-}
-
-/** A failed upstream call, with the final gRPC code and the backend's message. */
-export class UpstreamError extends Error {
-  readonly code: number;
-  readonly attempts: number;
-
-  constructor(code: number, message: string, attempts: number) {
-    super(message);
-    this.code = code;
-    this.attempts = attempts;
-  }
-}
-
+/** Where BackendClient connects and how it retries; durations in milliseconds. */
 export interface BackendClientOptions {
   target: string;
   maxAttempts: number;
   /** Interval for building a fresh channel so DNS is resolved again; 0 disables. */
   refreshMs: number;
   /** Observes each attempt's outcome, for metrics. */
-  onAttempt?: (method: DescMethod, code: number) => void;
+  onAttempt?: (method: DescMethod, code: Code) => void;
 }
 
 const channelOptions: grpc.ChannelOptions = {
@@ -55,6 +31,9 @@ const channelOptions: grpc.ChannelOptions = {
   "grpc.initial_reconnect_backoff_ms": 200,
   "grpc.max_reconnect_backoff_ms": 2_000,
   "grpc.dns_min_time_between_resolutions_ms": 1_000,
+  // channelz (grpc-js's introspection counters) is never served here; with it on, every call
+  // allocates trackers, closures and timestamps in the channel, the subchannel and the transport.
+  "grpc.enable_channelz": 0,
 };
 
 /**
@@ -63,56 +42,54 @@ const channelOptions: grpc.ChannelOptions = {
  * channel is therefore rebuilt every refreshMs. Subchannels are shared between channels with the
  * same target and options, so live connections carry over and only new addresses are dialled.
  */
-export class BackendClient {
-  private client: grpc.Client;
-  private readonly options: BackendClientOptions;
-  private readonly timer: NodeJS.Timeout | undefined;
-  private readonly retired = new Set<grpc.Client>();
+export class BackendClient implements Backend {
+  #client: grpc.Client;
+  readonly #options: BackendClientOptions;
+  readonly #timer: NodeJS.Timeout | undefined;
+  readonly #retired = new Set<grpc.Client>();
 
   constructor(options: BackendClientOptions) {
-    this.options = options;
-    this.client = this.newClient();
+    this.#options = options;
+    this.#client = this.#newClient();
     if (options.refreshMs > 0) {
-      this.timer = setInterval(() => this.refresh(), options.refreshMs);
-      this.timer.unref();
+      this.#timer = setInterval(() => this.#refresh(), options.refreshMs);
+      this.#timer.unref();
     }
   }
 
-  private newClient(): grpc.Client {
-    return new grpc.Client(this.options.target, grpc.credentials.createInsecure(), channelOptions);
+  #newClient(): grpc.Client {
+    return new grpc.Client(this.#options.target, grpc.credentials.createInsecure(), channelOptions);
   }
 
-  private refresh(): void {
-    const old = this.client;
-    this.client = this.newClient();
+  #refresh(): void {
+    const old = this.#client;
+    this.#client = this.#newClient();
     // Calls already started on the old channel keep it until they finish.
-    this.retired.add(old);
+    this.#retired.add(old);
     setTimeout(() => {
       old.close();
-      this.retired.delete(old);
+      this.#retired.delete(old);
     }, 60_000).unref();
   }
 
-  private once(method: DescMethod, request: Message, options: CallOptions): Promise<Message> {
+  #once(method: DescMethod, request: Message, options: CallOptions): Promise<Message> {
     const metadata = new grpc.Metadata();
-    for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
+    for (const key in options.metadata) metadata.set(key, options.metadata[key] as string);
+    const codec = codecOf(method);
     return new Promise((resolve, reject) => {
-      const call = this.client.makeUnaryRequest(
-        `/${method.parent.typeName}/${method.name}`,
-        (message: Message) => {
-          const bytes = toBinary(method.input, message);
-          return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        },
-        (bytes: Buffer) => fromBinary(method.output, bytes),
+      const call = this.#client.makeUnaryRequest(
+        codec.path,
+        codec.serialize,
+        codec.deserialize,
         request,
         metadata,
         { deadline: options.deadline },
         (error, response) => {
           if (error) {
-            this.options.onAttempt?.(method, error.code ?? Code.UNKNOWN);
+            this.#options.onAttempt?.(method, statusCode(error));
             reject(error);
           } else {
-            this.options.onAttempt?.(method, Code.OK);
+            this.#options.onAttempt?.(method, Code.OK);
             resolve(response as Message);
           }
         },
@@ -123,14 +100,19 @@ export class BackendClient {
     });
   }
 
+  /**
+   * Calls a unary method by its descriptor. With `retry`, UNAVAILABLE is retried up to
+   * `maxAttempts` with exponential backoff and full jitter, never past the deadline. Rejects with
+   * UpstreamError (the final status, the backend's message, the attempts, the grpc-js error as cause).
+   */
   async call(method: DescMethod, request: Message, options: CallOptions): Promise<CallResult> {
-    const maxAttempts = options.retry ? this.options.maxAttempts : 1;
+    const maxAttempts = options.retry ? this.#options.maxAttempts : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        return { message: await this.once(method, request, options), attempts: attempt };
+        return { message: await this.#once(method, request, options), attempts: attempt };
       } catch (e) {
         const error = e as grpc.ServiceError;
-        const code = typeof error.code === "number" ? error.code : Code.UNKNOWN;
+        const code = statusCode(error);
         // Exponential backoff with full jitter: 25, 50, 100 ms ceilings, never past the deadline.
         const pause = Math.random() * 25 * 2 ** (attempt - 1);
         const retryable =
@@ -138,7 +120,9 @@ export class BackendClient {
           options.signal?.aborted !== true &&
           attempt < maxAttempts &&
           Date.now() + pause < options.deadline - 5;
-        if (!retryable) throw new UpstreamError(code, error.details ?? error.message, attempt);
+        if (!retryable) {
+          throw new UpstreamError(code, error.details ?? error.message, attempt, { cause: error });
+        }
         await sleep(pause);
       }
     }
@@ -147,7 +131,7 @@ export class BackendClient {
   /** True when grpc.health.v1.Health/Check reports SERVING for the service ("" = the server). */
   async healthy(service: string, timeoutMs: number): Promise<boolean> {
     try {
-      const response = (await this.once(
+      const response = (await this.#once(
         Health.method.check,
         create(HealthCheckRequestSchema, { service }),
         { deadline: Date.now() + timeoutMs, metadata: {}, retry: false },
@@ -158,10 +142,42 @@ export class BackendClient {
     }
   }
 
+  /** Closes the channel and any retired by a refresh, and stops the refresh timer. */
   close(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.client.close();
-    for (const old of this.retired) old.close();
-    this.retired.clear();
+    if (this.#timer) clearInterval(this.#timer);
+    this.#client.close();
+    for (const old of this.#retired) old.close();
+    this.#retired.clear();
   }
+}
+
+interface Codec {
+  /** The request path, `/package.Service/Method`. */
+  path: string;
+  serialize: (message: Message) => Buffer;
+  deserialize: (bytes: Buffer) => Message;
+}
+
+// Made once per method rather than per call: the path string and the two closures.
+const codecs = new WeakMap<DescMethod, Codec>();
+
+function codecOf(method: DescMethod): Codec {
+  let codec = codecs.get(method);
+  if (codec === undefined) {
+    codec = {
+      path: `/${method.parent.typeName}/${method.name}`,
+      serialize: (message) => {
+        const bytes = toBinary(method.input, message);
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      },
+      deserialize: (bytes) => fromBinary(method.output, bytes),
+    };
+    codecs.set(method, codec);
+  }
+  return codec;
+}
+
+/** The gRPC status of a failed grpc-js call; UNKNOWN when the error carries none. */
+function statusCode(error: { code?: unknown }): Code {
+  return typeof error.code === "number" ? (error.code as Code) : Code.UNKNOWN;
 }

@@ -1,5 +1,7 @@
+import { ConfigError, integer, logLevel, nonEmpty, parseEnv } from "@infinity-pool/runtime/config";
 import { z } from "zod";
 
+/** The gateway's settings, read from the environment by loadConfig. Durations in milliseconds. */
 export interface GatewayConfig {
   host: string;
   port: number;
@@ -24,17 +26,8 @@ export interface GatewayConfig {
   requestTimeoutMs: number;
 }
 
-export class ConfigError extends Error {}
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
 const schema = z.object({
-  GATEWAY_HOST: z.string().min(1).default("0.0.0.0"),
+  GATEWAY_HOST: nonEmpty.default("0.0.0.0"),
   GATEWAY_PORT: integer(0, 65535).default(8080),
   BACKEND_PORT: integer(1, 65535).optional(),
   BACKEND_ADDRESS: z
@@ -43,7 +36,7 @@ const schema = z.object({
     .optional(),
   BACKEND_REFRESH_MS: integer(0, 3_600_000).default(30_000),
   GATEWAY_WRITE_TOKENS: z.string().default(""),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_LEVEL: logLevel,
   SHUTDOWN_DELAY_MS: integer(0, 600_000).default(0),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   GATEWAY_DEADLINE_MS: integer(1, 600_000).default(5_000),
@@ -58,27 +51,18 @@ const schema = z.object({
 
 /**
  * Reads the gateway's configuration from the environment. Empty strings count as unset, so a
- * Kubernetes manifest can blank a variable. Throws ConfigError with one line naming the variable.
+ * Kubernetes manifest can blank a variable. Throws ConfigError, one line naming the first variable
+ * at fault and never its value, e.g. `invalid configuration: GATEWAY_PORT must be a whole number`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const input: Record<string, string> = {};
-  for (const key of Object.keys(schema.shape)) {
-    const value = env[key];
-    if (value !== undefined && value !== "") input[key] = value;
-  }
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = String(issue?.path[0] ?? "configuration");
-    throw new ConfigError(`invalid ${name}: ${issue?.message ?? "invalid value"}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv(schema, env);
   if (c.GATEWAY_DEADLINE_MS > c.GATEWAY_MAX_DEADLINE_MS) {
-    throw new ConfigError("invalid GATEWAY_DEADLINE_MS: must not exceed GATEWAY_MAX_DEADLINE_MS");
+    throw new ConfigError("GATEWAY_DEADLINE_MS", "must not exceed GATEWAY_MAX_DEADLINE_MS");
   }
   if (c.GATEWAY_HEADERS_TIMEOUT_MS > c.GATEWAY_REQUEST_TIMEOUT_MS) {
     throw new ConfigError(
-      "invalid GATEWAY_HEADERS_TIMEOUT_MS: must not exceed GATEWAY_REQUEST_TIMEOUT_MS",
+      "GATEWAY_HEADERS_TIMEOUT_MS",
+      "must not exceed GATEWAY_REQUEST_TIMEOUT_MS",
     );
   }
   const tokens = c.GATEWAY_WRITE_TOKENS.split(",")

@@ -1,4 +1,4 @@
-import { badRequest } from "./status.ts";
+import { badRequest } from "./http-error.ts";
 
 const unitMs: Record<string, number> = {
   H: 3_600_000,

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { JsonValue } from "@bufbuild/protobuf";
-import { badRequest, Code, HttpError } from "./status.ts";
+import { Code } from "@infinity-pool/runtime/status";
+import { badRequest, HttpError } from "./http-error.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 

@@ -1,5 +1,8 @@
+import type { DescMethod } from "@bufbuild/protobuf";
+import { type Code, codeName } from "@infinity-pool/runtime/status";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
+/** The gateway's Prometheus metrics (prom-client) and the registry `/metrics` exposes. */
 export interface GatewayMetrics {
   registry: Registry;
   requests: Counter<"route" | "method" | "status">;
@@ -7,7 +10,11 @@ export interface GatewayMetrics {
   upstream: Counter<"rpc" | "code">;
 }
 
-/** One registry per gateway instance, so tests can run several side by side. */
+/**
+ * Creates the metrics, with Node's default process metrics, in a registry of their own: one per
+ * gateway instance, so tests can run several side by side. Durations are in seconds and counters
+ * end in `_total`, as Prometheus' naming rules ask (https://prometheus.io/docs/practices/naming/).
+ */
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -33,4 +40,13 @@ export function createMetrics(): GatewayMetrics {
       registers: [registry],
     }),
   };
+}
+
+/** Counts one upstream attempt of `method` that ended with `code` (label: the status name). */
+export function countUpstreamAttempt(
+  metrics: GatewayMetrics,
+  method: DescMethod,
+  code: Code,
+): void {
+  metrics.upstream.inc({ rpc: `${method.parent.typeName}/${method.name}`, code: codeName(code) });
 }

@@ -1,26 +1,9 @@
 import { type DescEnum, type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import { operationalPaths } from "./operational.ts";
 import { openApiPath } from "./path-template.ts";
 import type { Route } from "./routes.ts";
 
 type Schema = Record<string, unknown>;
-
-export interface OperationalPath {
-  path: string;
-  summary: string;
-  contentType: string;
-}
-
-/** The gateway's own endpoints, documented next to the transcoded ones. */
-export const operationalPaths: readonly OperationalPath[] = [
-  { path: "/healthz", summary: "Liveness: the process is up.", contentType: "application/json" },
-  {
-    path: "/readyz",
-    summary: "Readiness: the backend answers grpc.health.v1 (503 otherwise or while draining).",
-    contentType: "application/json",
-  },
-  { path: "/metrics", summary: "Prometheus metrics.", contentType: "text/plain" },
-  { path: "/openapi.json", summary: "This document.", contentType: "application/json" },
-];
 
 const wellKnown: Record<string, Schema> = {
   "google.protobuf.Timestamp": { type: "string", format: "date-time" },

@@ -10,6 +10,7 @@
  */
 export type Segment = { kind: "literal"; value: string } | { kind: "wildcard" } | { kind: "deep" };
 
+/** A `{field.path=segments}` variable of a path template and the segments it covers. */
 export interface TemplateVariable {
   /** Dotted field path split into names, e.g. ["book", "name"]. */
   fieldPath: string[];
@@ -21,6 +22,7 @@ export interface TemplateVariable {
   multiSegment: boolean;
 }
 
+/** A parsed path template: its source text, segments, variables and optional `:verb`. */
 export interface PathTemplate {
   source: string;
   segments: Segment[];
@@ -28,11 +30,18 @@ export interface PathTemplate {
   verb: string | undefined;
 }
 
-export class TemplateError extends Error {}
+/** A google.api.http path template that does not follow the grammar above; names the template. */
+export class TemplateError extends Error {
+  override name = "TemplateError";
+}
 
 const literalPattern = /^[A-Za-z0-9._~!$&'()+,;=@%-]+$/;
 const identPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Parses a google.api.http path template (grammar above, google/api/http.proto). Throws
+ * TemplateError naming the template and what is wrong with it.
+ */
 export function parseTemplate(source: string): PathTemplate {
   const fail = (why: string): never => {
     throw new TemplateError(`invalid path template "${source}": ${why}`);
@@ -176,6 +185,7 @@ export function compareSpecificity(a: PathTemplate, b: PathTemplate): number {
   return 0;
 }
 
+/** One `{name}` parameter of an OpenAPI path made from a template (see openApiPath). */
 export interface OpenApiPathParameter {
   name: string;
   /** The variable the segment belongs to, if any. */

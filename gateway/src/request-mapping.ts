@@ -7,9 +7,9 @@ import {
   type Message,
   ScalarType,
 } from "@bufbuild/protobuf";
+import { badRequest } from "./http-error.ts";
 import { decodeVariable } from "./path-template.ts";
 import { type Route, scalarLikeMessages } from "./routes.ts";
-import { badRequest } from "./status.ts";
 
 /** Where a query parameter lands in the request message. */
 interface QueryTarget {

@@ -1,20 +1,32 @@
 import { compareSpecificity, matchSegments, type PathTemplate } from "./path-template.ts";
 import type { Route } from "./routes.ts";
 
+/**
+ * The router's answer: the route with the raw (still percent-encoded) text of each path
+ * variable, the methods the path does serve (for 405 and `Allow`, RFC 9110 §15.5.6), or nothing.
+ */
 export type RouteMatch =
   | { kind: "found"; route: Route; rawValues: string[] }
   | { kind: "method-not-allowed"; allow: string[] }
   | { kind: "not-found" };
 
-export class RouterError extends Error {}
+/** Two routes that match the same requests, or a route that shadows an operational path. */
+export class RouterError extends Error {
+  override name = "RouterError";
+}
 
 /**
  * Matches a method and a raw path against the routes. Templates are tried from the most specific
  * to the least, so "/v1/shelves/featured" beats "/v1/shelves/{id}" whatever the proto order.
  */
 export class Router {
+  /** The routes, most specific template first (the order `match` tries them in). */
   readonly routes: readonly Route[];
 
+  /**
+   * Throws RouterError when two routes match the same requests or a route would shadow one of
+   * `reservedPaths` (the operational endpoints).
+   */
   constructor(routes: readonly Route[], reservedPaths: readonly string[] = []) {
     const sorted = [...routes].sort((a, b) => compareSpecificity(a.template, b.template));
     const seen = new Map<string, Route>();

@@ -9,8 +9,10 @@ import { http } from "@infinity-pool/proto/google/api/annotations_pb.js";
 import type { HttpRule } from "@infinity-pool/proto/google/api/http_pb.js";
 import { type PathTemplate, parseTemplate } from "./path-template.ts";
 
+/** What the HTTP body fills (google/api/http.proto `body`): nothing, the whole request ("*"), or one field. */
 export type BodyMapping = { kind: "none" } | { kind: "all" } | { kind: "field"; field: DescField };
 
+/** The request field a path variable sets. */
 export interface PathBinding {
   /** Fields from the request message down to the bound leaf. */
   fields: DescField[];
@@ -35,7 +37,10 @@ export interface Route {
   write: boolean;
 }
 
-export class RouteError extends Error {}
+/** An http annotation that cannot be served (unknown field, body on GET, streaming RPC, …). */
+export class RouteError extends Error {
+  override name = "RouteError";
+}
 
 /** Message fields that proto3 JSON writes as one string or scalar, so a path or query can set them. */
 export const scalarLikeMessages = new Set([

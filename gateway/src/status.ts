@@ -1,33 +1,18 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
+import type { Logger } from "@infinity-pool/runtime/logger";
+import { Code } from "@infinity-pool/runtime/status";
+import type { Exchange } from "./access-log.ts";
+import { UpstreamError } from "./backend.ts";
+import { hasBody } from "./http-body.ts";
+import { HttpError } from "./http-error.ts";
+import { writeJson } from "./response.ts";
 
-/** The gRPC status codes by name, so the rest of the gateway reads as the spec does. */
-export const Code = {
-  OK: GrpcStatus.OK,
-  CANCELLED: GrpcStatus.CANCELLED,
-  UNKNOWN: GrpcStatus.UNKNOWN,
-  INVALID_ARGUMENT: GrpcStatus.INVALID_ARGUMENT,
-  DEADLINE_EXCEEDED: GrpcStatus.DEADLINE_EXCEEDED,
-  NOT_FOUND: GrpcStatus.NOT_FOUND,
-  ALREADY_EXISTS: GrpcStatus.ALREADY_EXISTS,
-  PERMISSION_DENIED: GrpcStatus.PERMISSION_DENIED,
-  RESOURCE_EXHAUSTED: GrpcStatus.RESOURCE_EXHAUSTED,
-  FAILED_PRECONDITION: GrpcStatus.FAILED_PRECONDITION,
-  ABORTED: GrpcStatus.ABORTED,
-  OUT_OF_RANGE: GrpcStatus.OUT_OF_RANGE,
-  UNIMPLEMENTED: GrpcStatus.UNIMPLEMENTED,
-  INTERNAL: GrpcStatus.INTERNAL,
-  UNAVAILABLE: GrpcStatus.UNAVAILABLE,
-  DATA_LOSS: GrpcStatus.DATA_LOSS,
-  UNAUTHENTICATED: GrpcStatus.UNAUTHENTICATED,
-} as const;
-
-export const codeNames: Record<number, string> = Object.fromEntries(
-  Object.entries(Code).map(([name, value]) => [value, name]),
-);
+// How errors become HTTP responses, in one place as in grpc-gateway's runtime/errors.go: the
+// status table, the messages clients may see, and the writer.
 
 /**
- * gRPC status → HTTP status, the table grpc-gateway, Envoy and Vanguard share. Anything not listed
- * (UNKNOWN, INTERNAL, DATA_LOSS, codes we do not know) is a 500.
+ * gRPC status → HTTP status, the table grpc-gateway (`runtime.HTTPStatusFromCode`), Envoy and
+ * Vanguard share. Anything not listed (UNKNOWN, INTERNAL, DATA_LOSS, codes we do not know) is 500.
  */
 const httpStatusByCode: Record<number, number> = {
   [Code.OK]: 200,
@@ -46,6 +31,7 @@ const httpStatusByCode: Record<number, number> = {
   [Code.UNAUTHENTICATED]: 401,
 };
 
+/** The HTTP status for a gRPC status code (table above); 500 for any code it does not list. */
 export function httpStatusFromCode(code: number): number {
   return httpStatusByCode[code] ?? 500;
 }
@@ -67,34 +53,85 @@ const opaqueMessages: Record<number, string> = {
   [Code.DATA_LOSS]: "internal error",
 };
 
+/**
+ * The message an HTTP client sees for an upstream failure with `code`: the backend's own for codes
+ * that are part of the API (INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, …), a fixed sentence for
+ * codes whose detail could describe infrastructure, "internal error" for codes outside the table.
+ */
 export function publicMessage(code: number, backendMessage: string): string {
   if (!(code in httpStatusByCode)) return "internal error";
   return opaqueMessages[code] ?? backendMessage;
 }
 
-/** An error answered to the HTTP client as a google.rpc.Status-style JSON body. */
-export class HttpError extends Error {
-  readonly httpStatus: number;
-  readonly code: number;
-  readonly headers: Record<string, string>;
+/** The JSON error body, shaped like google.rpc.Status: `{"code":5,"message":"…","details":[]}`. */
+export function statusBody(code: Code, message: string): string {
+  return JSON.stringify({ code, message, details: [] });
+}
 
-  constructor(
-    httpStatus: number,
-    code: number,
-    message: string,
-    headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.httpStatus = httpStatus;
-    this.code = code;
-    this.headers = headers;
+/** A client that went away mid-request: nothing to answer, and not a gateway fault. */
+function clientAborted(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === "ECONNRESET";
+}
+
+/**
+ * Answers a request that failed (grpc-gateway's `DefaultHTTPErrorHandler`): an HttpError as it
+ * says; an UpstreamError by the table above with its public message (a 500 always says INTERNAL);
+ * a client that hung up gets nothing (its access log line says 499); anything else is a gateway
+ * fault, logged with its stack and answered 500 "internal error". What went wrong is recorded on
+ * `exchange` for the access log line.
+ */
+export function writeError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: unknown,
+  exchange: Exchange,
+  log: Logger,
+): void {
+  if (error instanceof HttpError) {
+    exchange.errorMessage = error.message;
+    // Refused before its body was read: closing beats letting Node read and discard the rest.
+    const unread = hasBody(req) && !req.readableEnded ? { connection: "close" } : {};
+    writeJson(res, error.httpStatus, statusBody(error.code, error.message), {
+      ...error.headers,
+      ...unread,
+    });
+  } else if (clientAborted(error)) {
+    log.debug({ requestId: exchange.requestId }, "client closed the connection mid-request");
+    res.destroy();
+  } else if (error instanceof UpstreamError) {
+    exchange.upstreamCode = error.code;
+    exchange.attempts = error.attempts;
+    exchange.errorMessage = error.message;
+    const status = httpStatusFromCode(error.code);
+    const code = status === 500 ? Code.INTERNAL : error.code;
+    writeJson(res, status, statusBody(code, publicMessage(error.code, error.message)));
+  } else {
+    log.error({ requestId: exchange.requestId, err: error }, "unexpected gateway error");
+    writeJson(res, 500, statusBody(Code.INTERNAL, "internal error"));
   }
 }
 
-export function badRequest(message: string): HttpError {
-  return new HttpError(400, Code.INVALID_ARGUMENT, message);
-}
-
-export function statusBody(code: number, message: string): string {
-  return JSON.stringify({ code, message, details: [] });
+/**
+ * The raw HTTP/1.1 response for a request Node's parser refused (the server's `clientError`
+ * event, https://nodejs.org/api/http.html#event-clienterror), given the parser's error code:
+ * 431 for too large headers, 408 for a request not received in time, else 400; the body is a
+ * status JSON and the connection closes.
+ */
+export function malformedRequestResponse(errorCode: string | undefined): {
+  status: number;
+  response: string;
+} {
+  const [status, message] =
+    errorCode === "HPE_HEADER_OVERFLOW"
+      ? [431, "the request headers are too large"]
+      : errorCode === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "the request was not received in time"]
+        : [400, "malformed HTTP request"];
+  const body = statusBody(status === 408 ? Code.DEADLINE_EXCEEDED : Code.INVALID_ARGUMENT, message);
+  return {
+    status,
+    response:
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  };
 }

@@ -32,7 +32,7 @@ describe("configuration", () => {
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ GATEWAY_DEADLINE_MS: "9000", GATEWAY_MAX_DEADLINE_MS: "1000" }, "GATEWAY_DEADLINE_MS"],
   ])("names the bad variable in one line: %j", (env, name) => {
-    expect(() => loadConfig(env)).toThrow(new RegExp(`^invalid ${name}: [^\\n]+$`));
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^invalid configuration: ${name} [^\\n]+$`));
   });
 
   it("never echoes a token in an error", () => {

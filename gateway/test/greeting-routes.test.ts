@@ -177,7 +177,7 @@ describe.skipIf(skipWithoutPostgres)("Greeting routes on PostgreSQL", () => {
     const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((method) => [method.toUpperCase(), path] as const),
     );
-    expect(operations.length).toBe(gw.gateway.router.routes.length + 4);
+    expect(operations.length).toBe(gw.router.routes.length + 4);
     for (const [method, path] of operations) {
       const res = await request(`${gw.url}${path.replace("{id}", "1")}`, {
         method,

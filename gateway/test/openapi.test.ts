@@ -2,7 +2,8 @@
 import { TestingService } from "@infinity-pool/proto/infinitypool/testing/v1/testing_pb.js";
 import { GreetingService } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
 import { describe, expect, it } from "vitest";
-import { buildOpenApi, operationalPaths } from "../src/openapi.ts";
+import { buildOpenApi } from "../src/openapi.ts";
+import { operationalPaths } from "../src/operational.ts";
 import { openApiPath } from "../src/path-template.ts";
 import { Router } from "../src/router.ts";
 import { buildRoutes, type Route } from "../src/routes.ts";

@@ -5,6 +5,7 @@ import {
   matchSegments,
   openApiPath,
   parseTemplate,
+  TemplateError,
 } from "../src/path-template.ts";
 
 const split = (path: string) => (path === "/" ? [] : path.slice(1).split("/"));
@@ -85,5 +86,28 @@ describe("path templates", () => {
     expect(path("/v1/files/{path=**}")).toBe("/v1/files/{path}");
     expect(path("/v1/greetings/{id}")).toBe("/v1/greetings/{id}");
     expect(path("/")).toBe("/");
+  });
+
+  it.each([
+    ["/v1/{id=}", "empty segment"],
+    ["/v1/x:", "bad verb"],
+    ["/v1/x:a/b", "bad segment"],
+  ])("reject %s as a TemplateError that quotes the template", (source, why) => {
+    let thrown: unknown;
+    try {
+      parseTemplate(source);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(TemplateError);
+    expect(thrown).toMatchObject({ name: "TemplateError" });
+    expect((thrown as Error).message).toContain(`"${source}"`);
+    expect((thrown as Error).message).toContain(why);
+  });
+
+  it("treat a verb-less template as not matching a verb path", () => {
+    const t = parseTemplate("/v1/{name=shelves/*}:archive");
+    expect(t.verb).toBe("archive");
+    expect(matchSegments(t, split("/v1/shelves/s1"))).toEqual(["shelves/s1"]);
   });
 });

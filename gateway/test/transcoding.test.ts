@@ -7,7 +7,8 @@ import {
   TestingService,
 } from "@infinity-pool/proto/infinitypool/testing/v1/testing_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BackendClient, UpstreamError } from "../src/backend-client.ts";
+import { UpstreamError } from "../src/backend.ts";
+import { BackendClient } from "../src/backend-client.ts";
 import { type InProcessGateway, startGateway } from "./support/gateway.ts";
 import { rawRequest, request } from "./support/http.ts";
 import { startTestingBackend, type TestingBackend } from "./support/testing-backend.ts";
@@ -400,6 +401,33 @@ describe("calling the backend", () => {
       );
       await expect(call).rejects.toBeInstanceOf(UpstreamError);
       await expect(call).rejects.toMatchObject({ code: 1 });
+    } finally {
+      client.close();
+    }
+  });
+
+  it("keeps the grpc-js error as the cause of an UpstreamError", async () => {
+    const client = new BackendClient({ target: backend.target, maxAttempts: 1, refreshMs: 0 });
+    try {
+      const failure = await client
+        .call(TestingService.method.fail, create(FailRequestSchema, { code: 5, message: "gone" }), {
+          deadline: Date.now() + 5_000,
+          metadata: {},
+          retry: false,
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(failure).toBeInstanceOf(UpstreamError);
+      expect(failure).toMatchObject({
+        name: "UpstreamError",
+        code: 5,
+        message: "gone",
+        attempts: 1,
+      });
+      expect((failure as UpstreamError).cause).toMatchObject({ code: 5, details: "gone" });
+      expect((failure as UpstreamError).cause).toHaveProperty("metadata");
     } finally {
       client.close();
     }

@@ -6,6 +6,7 @@ import {
   applyOrder,
   CONTRACT_OUTPUTS,
   checkTree,
+  EXPECTED_MODULES,
   isFormatted,
   listHclFiles,
   loadTree,
@@ -23,8 +24,8 @@ beforeAll(async () => {
 describe("the infrastructure tree as committed", () => {
   it("parses every .tf and .hcl file", async () => {
     const files = await listHclFiles(infraDir);
-    // 6 modules x 4 files, root.hcl, env.hcl and 6 units.
-    expect(files.length).toBeGreaterThanOrEqual(32);
+    // 10 modules x 4 files, root.hcl, env.hcl and 6 units.
+    expect(files.length).toBeGreaterThanOrEqual(48);
     for (const file of files) {
       await expect(parseFile(file), file).resolves.toBeTypeOf("object");
     }
@@ -56,8 +57,8 @@ describe("the infrastructure tree as committed", () => {
     expect(checkTree(tree)).toEqual([]);
   });
 
-  it("has one unit per module, each using its own module", () => {
-    expect([...tree.units.keys()].sort()).toEqual([...tree.modules.keys()].sort());
+  it("has one unit per deployed module, each using its own module", () => {
+    expect([...tree.units.keys()].sort()).toEqual([...EXPECTED_MODULES].sort());
     for (const unit of tree.units.values()) expect(unit.moduleName).toBe(unit.name);
   });
 
@@ -82,8 +83,8 @@ describe("the infrastructure tree as committed", () => {
 
   it("derives the cluster name eks-<deployment> and defaults to infinity-pool-dev in eu-west-1", async () => {
     const env = await readFile(path.join(infraDir, "live/dev/env.hcl"), "utf8");
-    expect(env).toContain('get_env("TG_DEPLOYMENT", "infinity-pool-dev")');
-    expect(env).toContain('get_env("AWS_REGION", "eu-west-1")');
+    expect(env).toContain('coalesce(trimspace(get_env("TG_DEPLOYMENT", "")), "infinity-pool-dev")');
+    expect(env).toContain('coalesce(trimspace(get_env("AWS_REGION", "")), "eu-west-1")');
     const cluster = await readFile(path.join(infraDir, "modules/cluster/main.tf"), "utf8");
     expect(cluster).toContain(`cluster_name = "eks-\${var.deployment}"`);
   });
@@ -93,7 +94,7 @@ describe("the infrastructure tree as committed", () => {
     const eks = (main.module as Record<string, Record<string, unknown>[]>).eks?.[0];
     expect(eks?.enable_cluster_creator_admin_permissions).toBe(false);
     expect(eks?.authentication_mode).toBe("API");
-    expect(eks?.access_entries).toBe(`\${local.access_entries}`);
+    expect(eks?.access_entries).toBe(`\${module.access.access_entries}`);
     expect(eks?.compute_config).toMatchObject({ enabled: true });
   });
 
@@ -114,11 +115,12 @@ describe("the infrastructure tree as committed", () => {
     expect(main).not.toMatch(/secretsmanager:\*|resources\s*=\s*\["\*"\]/);
   });
 
-  it("trusts only exact OIDC subjects of one repository for the deploy role", async () => {
+  it("takes the deploy role's trust policy from the provider-free github-oidc-trust module", async () => {
+    // What the policy accepts is evaluated with IAM semantics in trust-policy.test.ts.
     const main = await readFile(path.join(infraDir, "modules/ci-access/main.tf"), "utf8");
-    expect(main).toContain(`"repo:\${var.github_repository}:ref:refs/heads/\${b}"`);
-    expect(main).toContain('variable = "token.actions.githubusercontent.com:sub"');
-    expect(main).not.toContain("StringLike");
+    expect(main).toContain("assume_role_policy   = module.trust.policy_json");
+    expect(main).toContain('source = "../github-oidc-trust"');
+    expect(main).not.toContain("aws_iam_policy_document");
   });
 });
 
@@ -261,14 +263,36 @@ describe("the checks catch broken trees", () => {
     );
   });
 
-  it("an upstream module pinned to an old major", async () => {
+  it("an upstream module not pinned to the exact release", async () => {
     const dir = await brokenTree(
       "modules/cluster/main.tf",
+      'version = "21.19.0"',
       'version = "~> 21.0"',
-      'version = "~> 20.0"',
     );
     expect(await problemsOf(dir)).toContain(
-      'module cluster: module.eks must pin terraform-aws-modules/eks/aws to "~> 21.0", got ~> 20.0',
+      'module cluster: module.eks must pin terraform-aws-modules/eks/aws to "21.19.0", got ~> 21.0',
+    );
+  });
+
+  it("a provider floor below what the pinned modules need", async () => {
+    const dir = await brokenTree(
+      "modules/database/versions.tf",
+      'version = ">= 6.28, < 7.0"',
+      'version = "~> 6.18"',
+    );
+    expect(await problemsOf(dir)).toContain(
+      'module database: aws provider must be ">= 6.28, < 7.0", got ~> 6.18',
+    );
+  });
+
+  it("a Terraform floor below rds-aurora's 1.11.1", async () => {
+    const dir = await brokenTree(
+      "modules/database/versions.tf",
+      'required_version = ">= 1.11.1"',
+      'required_version = ">= 1.11"',
+    );
+    expect(await problemsOf(dir)).toContain(
+      'module database: required_version must be ">= 1.11.1", got >= 1.11',
     );
   });
 

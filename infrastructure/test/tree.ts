@@ -61,6 +61,7 @@ export interface Tree {
 
 /** Outputs the Helm chart and the pipeline read, per unit (see the runtime contract). */
 export const CONTRACT_OUTPUTS: Record<string, string[]> = {
+  network: ["vpc_cidr_block", "database_subnet_cidr_blocks"],
   cluster: ["cluster_name"],
   registry: ["repository_urls"],
   database: ["endpoint", "port", "database_name", "master_secret_arn"],
@@ -68,6 +69,7 @@ export const CONTRACT_OUTPUTS: Record<string, string[]> = {
   "ci-access": ["deploy_role_arn"],
 };
 
+/** Modules deployed by a Terragrunt unit of the same name. */
 export const EXPECTED_MODULES = [
   "network",
   "cluster",
@@ -77,13 +79,34 @@ export const EXPECTED_MODULES = [
   "ci-access",
 ];
 
-/** Upstream modules and the major version each call must pin. */
+/**
+ * Modules with no provider at all (plain expressions, variable validation, preconditions), called
+ * by the deployed modules and by the settings gate. `terraform init` + `terraform test` run them
+ * offline; see terraform-modules.test.ts.
+ */
+export const PROVIDER_FREE_MODULES = [
+  "github-oidc-trust",
+  "availability-zones",
+  "access-entries",
+  "settings",
+];
+
+/**
+ * Upstream modules, pinned to exact releases: module versions are not in the provider lock files,
+ * so a floating pin could pull a release that needs a newer provider than the lock holds. Each of
+ * these releases requires hashicorp/aws >= 6.28 (its versions.tf), and rds-aurora 10.2 requires
+ * Terraform >= 1.11.1.
+ */
 export const PINNED_MODULES: Record<string, string> = {
-  "terraform-aws-modules/vpc/aws": "~> 6.0",
-  "terraform-aws-modules/eks/aws": "~> 21.0",
-  "terraform-aws-modules/rds-aurora/aws": "~> 10.0",
-  "terraform-aws-modules/eks-pod-identity/aws": "~> 2.0",
+  "terraform-aws-modules/vpc/aws": "6.6.0",
+  "terraform-aws-modules/eks/aws": "21.19.0",
+  "terraform-aws-modules/rds-aurora/aws": "10.2.0",
+  "terraform-aws-modules/eks-pod-identity/aws": "2.8.1",
 };
+
+/** Version floors the pinned modules need (their versions.tf at the pinned tags). */
+export const REQUIRED_TERRAFORM = ">= 1.11.1";
+export const REQUIRED_AWS_PROVIDER = ">= 6.28, < 7.0";
 
 // Mocks stand in for dependencies that were never applied. Destroy may use them too: it tears down
 // from state, and a unit whose dependency never got outputs has nothing real to read. Apply never may.
@@ -296,17 +319,26 @@ function resolveDependencyUnit(tree: Tree, unit: Unit, dep: Dependency): Unit | 
 export function checkTree(tree: Tree): string[] {
   const problems: string[] = [];
 
-  for (const expected of EXPECTED_MODULES) {
+  for (const expected of [...EXPECTED_MODULES, ...PROVIDER_FREE_MODULES]) {
     if (!tree.modules.has(expected)) problems.push(`module ${expected} is missing`);
   }
 
   for (const mod of tree.modules.values()) {
     const where = `module ${mod.name}`;
-    if (mod.requiredVersion !== ">= 1.11") {
-      problems.push(`${where}: required_version must be ">= 1.11", got ${mod.requiredVersion}`);
+    const providerFree = PROVIDER_FREE_MODULES.includes(mod.name);
+    if (mod.requiredVersion !== REQUIRED_TERRAFORM) {
+      problems.push(
+        `${where}: required_version must be "${REQUIRED_TERRAFORM}", got ${mod.requiredVersion}`,
+      );
     }
-    if (!/^~> 6\.\d+$/.test(mod.awsProviderVersion ?? "")) {
-      problems.push(`${where}: aws provider must be pinned to 6.x, got ${mod.awsProviderVersion}`);
+    if (providerFree) {
+      if (mod.awsProviderVersion !== undefined || mod.names.length > 0) {
+        problems.push(`${where}: must stay provider-free (no providers, resources or modules)`);
+      }
+    } else if (mod.awsProviderVersion !== REQUIRED_AWS_PROVIDER) {
+      problems.push(
+        `${where}: aws provider must be "${REQUIRED_AWS_PROVIDER}", got ${mod.awsProviderVersion}`,
+      );
     }
     for (const v of mod.variables.values()) {
       if (!v.description || v.description.trim().length < 10) {
@@ -321,14 +353,25 @@ export function checkTree(tree: Tree): string[] {
         problems.push(`${where}: variable ${v.name} needs a validation block`);
       }
     }
-    if (!mod.variables.has("deployment")) {
+    if (!providerFree && !mod.variables.has("deployment")) {
       problems.push(`${where}: must take the deployment key (variable deployment)`);
     }
-    if (!mod.variables.has("tags")) problems.push(`${where}: must take tags (variable tags)`);
+    if (!providerFree && !mod.variables.has("tags")) {
+      problems.push(`${where}: must take tags (variable tags)`);
+    }
     for (const [name, o] of mod.outputs) {
       if (!o.description) problems.push(`${where}: output ${name} needs a description`);
     }
     for (const [name, call] of mod.calls) {
+      if (call.source.startsWith("../")) {
+        const local = call.source.slice(3);
+        if (!PROVIDER_FREE_MODULES.includes(local)) {
+          problems.push(
+            `${where}: module.${name} calls ${call.source}, not a provider-free module`,
+          );
+        }
+        continue;
+      }
       const pin = PINNED_MODULES[call.source];
       if (pin === undefined) {
         problems.push(`${where}: module.${name} uses unexpected source ${call.source}`);

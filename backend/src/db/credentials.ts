@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
+/** A database user and password, as the RDS-managed master secret holds them. */
 export interface Credentials {
   username: string;
   password: string;
@@ -23,6 +24,7 @@ export class SecretCredentials {
     this.#client = client;
   }
 
+  /** The cached credentials, fetched from Secrets Manager the first time; throws CredentialsError. */
   async get(): Promise<Credentials> {
     return this.#current ?? this.refresh();
   }
@@ -74,6 +76,11 @@ export class SecretCredentials {
   }
 }
 
+/**
+ * The database secret could not be read or is not shaped like the RDS master secret. Its message
+ * names the failure (the SDK error's name, "not valid JSON", …) and never the secret's text;
+ * `cause` keeps the SDK error when there is one.
+ */
 export class CredentialsError extends Error {
   override name = "CredentialsError";
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import type { Logger } from "@infinity-pool/runtime/logger";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -8,11 +9,11 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import type { DatabaseConfig, PoolConfig, SslConfig } from "../config.ts";
-import type { Logger } from "../logger.ts";
 import { SecretCredentials } from "./credentials.ts";
 import { driverErrorCode, isAuthFailure } from "./errors.ts";
 import { type Listener, type ListenHandlers, listenPglite, listenPostgres } from "./listener.ts";
 
+/** A Drizzle database over either driver (node-postgres or PGlite); queries are driver-neutral. */
 export type Db = PgDatabase<PgQueryResultHKT>;
 
 const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
@@ -21,6 +22,7 @@ const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url)
 // serialises migrations when several pods start at once.
 const MIGRATION_LOCK_KEY = 4_215_770_101;
 
+/** The backend's database, whichever driver is behind it (see openDatabase). */
 export interface Database {
   readonly kind: DatabaseConfig["kind"];
   /** Runs a unit of work; when credentials were rotated it fetches them again and retries once. */
@@ -34,6 +36,11 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Opens the configured database: PGlite in its data directory (created if missing), or a
+ * node-postgres pool for a URL or for Secrets Manager credentials (fetched on first use and again
+ * when PostgreSQL rejects them, SQLSTATE 28P01/28000). Nothing connects until the first query.
+ */
 export function openDatabase(config: DatabaseConfig, pool: PoolConfig, log: Logger): Database {
   return config.kind === "pglite"
     ? new PgliteDatabase(config.dataDir)

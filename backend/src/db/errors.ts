@@ -1,4 +1,5 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
+import { Code, type ErrorCode } from "@infinity-pool/runtime/status";
 
 interface ErrorWithCode {
   code?: unknown;
@@ -24,6 +25,10 @@ function messages(err: unknown): string {
   return parts.join(" | ");
 }
 
+/**
+ * True when PostgreSQL refused the credentials: SQLSTATE 28P01 (invalid_password) or 28000
+ * (invalid_authorization_specification), https://www.postgresql.org/docs/current/errcodes-appendix.html.
+ */
 export function isAuthFailure(err: unknown): boolean {
   const code = driverErrorCode(err);
   return code === "28P01" || code === "28000";
@@ -61,12 +66,13 @@ export function isUnavailable(err: unknown): boolean {
  */
 export function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
-  if (isAuthFailure(err)) {
-    return new ConnectError("database authentication failed", Code.Unavailable);
-  }
-  if (isUnavailable(err)) return new ConnectError("database unavailable", Code.Unavailable);
+  // The driver's error stays as the cause, for the server-side log; callers see only the message.
+  const status = (message: string, code: ErrorCode) =>
+    new ConnectError(message, code, undefined, undefined, err);
+  if (isAuthFailure(err)) return status("database authentication failed", Code.UNAVAILABLE);
+  if (isUnavailable(err)) return status("database unavailable", Code.UNAVAILABLE);
   if (driverErrorCode(err) === "57014") {
-    return new ConnectError("database statement timed out", Code.DeadlineExceeded);
+    return status("database statement timed out", Code.DEADLINE_EXCEEDED);
   }
-  return new ConnectError("internal error", Code.Internal);
+  return status("internal error", Code.INTERNAL);
 }

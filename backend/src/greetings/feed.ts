@@ -1,9 +1,10 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
+import type { Logger } from "@infinity-pool/runtime/logger";
+import { Code } from "@infinity-pool/runtime/status";
 import type { Database } from "../db/database.ts";
 import { toConnectError } from "../db/errors.ts";
 import type { Listener } from "../db/listener.ts";
 import type { GreetingRow } from "../db/schema.ts";
-import type { Logger } from "../logger.ts";
 import * as repo from "./repository.ts";
 
 /** The channel drizzle/0002_greeting_notifications.sql notifies after every insert. */
@@ -73,7 +74,7 @@ export class GreetingFeed {
     if (this.#state === "idle") this.#starting = this.#start();
     if (this.#state === "starting") await this.#starting;
     if (this.#state === "closed") throw shuttingDown();
-    if (this.#state !== "live") throw new ConnectError("database unavailable", Code.Unavailable);
+    if (this.#state !== "live") throw new ConnectError("database unavailable", Code.UNAVAILABLE);
     const subscription = new Subscription(this.#newest, this.#options.bufferMessages, (s) =>
       this.#subscribers.delete(s),
     );
@@ -233,7 +234,7 @@ export class GreetingFeed {
       if (Date.now() + backoffMs > deadline) {
         this.#log.warn({ err: describe(err) }, "cannot listen again; ending the streams");
         this.#state = "idle";
-        this.#failAll(new ConnectError("database unavailable", Code.Unavailable));
+        this.#failAll(new ConnectError("database unavailable", Code.UNAVAILABLE));
         return;
       }
       this.#retry = setTimeout(
@@ -291,7 +292,7 @@ export class Subscription {
       this.fail(
         new ConnectError(
           "the client reads too slowly: stream buffer full; resume with since_id",
-          Code.ResourceExhausted,
+          Code.RESOURCE_EXHAUSTED,
         ),
       );
       return;
@@ -345,12 +346,12 @@ export class Subscription {
   close(): void {
     this.#remove(this);
     this.#queue = [];
-    this.#error ??= new ConnectError("subscription closed", Code.Canceled);
+    this.#error ??= new ConnectError("subscription closed", Code.CANCELLED);
   }
 }
 
 function shuttingDown(): ConnectError {
-  return new ConnectError("the server is shutting down; resume with since_id", Code.Unavailable);
+  return new ConnectError("the server is shutting down; resume with since_id", Code.UNAVAILABLE);
 }
 
 function describe(err: unknown): { name: string; code: string | undefined } {

@@ -43,16 +43,19 @@ const pageQuery = preparedPerDb<{ after: bigint; limit: number }>((db) =>
     .prepare("greetings_page"),
 );
 
+/** The greeting with the lowest id (the seeded "Hello World"), or undefined on an empty table. */
 export async function firstGreeting(db: Db): Promise<GreetingRow | undefined> {
   const rows = await firstQuery(db).execute({});
   return rows[0];
 }
 
+/** The greeting with `id`, or undefined when there is none. */
 export async function greetingById(db: Db, id: bigint): Promise<GreetingRow | undefined> {
   const rows = await byIdQuery(db).execute({ id });
   return rows[0];
 }
 
+/** Up to `limit` greetings with ids above `afterId`, in id order (keyset pagination). */
 export async function listGreetings(
   db: Db,
   afterId: bigint,
@@ -67,6 +70,10 @@ export async function newestGreetingId(db: Db): Promise<bigint> {
   return row?.newest ?? 0n;
 }
 
+/**
+ * What createGreeting did: stored a new row, found the row an earlier request with the same
+ * request id stored (same text: a replay), or found that id used for different text (a conflict).
+ */
 export type CreateResult =
   | { kind: "created"; row: GreetingRow }
   | { kind: "replayed"; row: GreetingRow }

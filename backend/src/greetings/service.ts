@@ -1,5 +1,6 @@
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { GreetingService } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import { Code } from "@infinity-pool/runtime/status";
 import type { Database } from "../db/database.ts";
 import type { GreetingFeed } from "./feed.ts";
 import { toGreeting } from "./message.ts";
@@ -14,8 +15,14 @@ import {
 } from "./validation.ts";
 import { watchGreetings } from "./watch.ts";
 
+/** The `message` of SayHello, as the original sample's README promises it. */
 export const HELLO_MESSAGE = "Response from infinity-pool database";
 
+/**
+ * The infinitypool.v1.GreetingService implementation. Errors are gRPC statuses: INVALID_ARGUMENT
+ * for bad input (validation.ts), NOT_FOUND for a missing greeting, ALREADY_EXISTS for a request_id
+ * reused with different text (AIP-155), and the database statuses of db/errors.ts.
+ */
 export function greetingService(
   database: Database,
   feed: GreetingFeed,
@@ -23,7 +30,7 @@ export function greetingService(
   return {
     async sayHello() {
       const row = await database.run((db) => repo.firstGreeting(db));
-      if (!row) throw new ConnectError("no greeting is stored", Code.NotFound);
+      if (!row) throw new ConnectError("no greeting is stored", Code.NOT_FOUND);
       return { data: { greeting: row.text }, message: HELLO_MESSAGE };
     },
 
@@ -43,7 +50,7 @@ export function greetingService(
     async getGreeting(req) {
       const id = validateId(req.id);
       const row = await database.run((db) => repo.greetingById(db, id));
-      if (!row) throw new ConnectError(`greeting ${id} not found`, Code.NotFound);
+      if (!row) throw new ConnectError(`greeting ${id} not found`, Code.NOT_FOUND);
       return { greeting: toGreeting(row) };
     },
 
@@ -54,7 +61,7 @@ export function greetingService(
       if (result.kind === "conflict") {
         throw new ConnectError(
           "request_id was already used for a different greeting",
-          Code.AlreadyExists,
+          Code.ALREADY_EXISTS,
         );
       }
       return { greeting: toGreeting(result.row) };

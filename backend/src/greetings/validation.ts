@@ -1,14 +1,18 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
+import { Code } from "@infinity-pool/runtime/status";
 
+/** The longest greeting text, in Unicode code points. */
 export const MAX_TEXT_LENGTH = 280;
+/** The page size ListGreetings uses when the request says 0 (AIP-158). */
 export const DEFAULT_PAGE_SIZE = 50;
+/** The largest page ListGreetings returns; larger requests are capped, not refused (AIP-158). */
 export const MAX_PAGE_SIZE = 100;
 
 const controlCharacters = /\p{Cc}/u;
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
 function invalid(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
+  return new ConnectError(message, Code.INVALID_ARGUMENT);
 }
 
 /** Returns the greeting text to store, or throws INVALID_ARGUMENT saying what is wrong. */
@@ -33,6 +37,7 @@ export function validateRequestId(requestId: string): string | undefined {
   return requestId;
 }
 
+/** The page size to use: the default for 0, at most MAX_PAGE_SIZE; INVALID_ARGUMENT if negative (AIP-158). */
 export function pageSize(requested: number): number {
   if (requested < 0) throw invalid("page_size must not be negative");
   if (requested === 0) return DEFAULT_PAGE_SIZE;
@@ -42,6 +47,7 @@ export function pageSize(requested: number): number {
 // Page tokens are opaque to clients: a versioned, base64url-encoded keyset cursor.
 const TOKEN_PREFIX = "g1:";
 
+/** The opaque next_page_token (AIP-158) for a page ending at `lastId`: base64url of "g1:<id>". */
 export function encodePageToken(lastId: bigint): string {
   return Buffer.from(`${TOKEN_PREFIX}${lastId}`, "utf8").toString("base64url");
 }
@@ -57,6 +63,7 @@ export function decodePageToken(token: string): bigint {
   return BigInt(match[1]);
 }
 
+/** Returns a greeting id, or throws INVALID_ARGUMENT unless it is positive (ids start at 1). */
 export function validateId(id: bigint): bigint {
   if (id <= 0n) throw invalid("id must be a positive integer");
   return id;

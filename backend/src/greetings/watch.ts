@@ -1,9 +1,10 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Code, type HandlerContext } from "@connectrpc/connect";
+import type { HandlerContext } from "@connectrpc/connect";
 import type {
   WatchGreetingsRequest,
   WatchGreetingsResponseSchema,
 } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import { Code } from "@infinity-pool/runtime/status";
 import type { Database } from "../db/database.ts";
 import type { GreetingRow } from "../db/schema.ts";
 import { resetResourceExhausted } from "../http2-stream.ts";
@@ -73,7 +74,7 @@ export async function* watchGreetings(
     const live = subscription;
     // A client that stops reading leaves this generator parked at a yield, where it cannot throw.
     live.onStalledFailure = (err) => {
-      if (err.code === Code.ResourceExhausted) resetResourceExhausted(ctx);
+      if (err.code === Code.RESOURCE_EXHAUSTED) resetResourceExhausted(ctx);
     };
     // The rest of the replay: what lies between the last page and the subscription's start.
     for (;;) {

@@ -25,7 +25,7 @@ export interface StartOptions {
   /** Extra environment; with no database variables the backend uses a fresh PGlite directory. */
   env?: Record<string, string | undefined>;
   script?: "main" | "migrate";
-  host?: string;
+  host?: string | undefined;
   /** Resolve once this text appears in the output (default: the "listening" line). */
   readyText?: string;
   timeoutMs?: number;

@@ -2,11 +2,12 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { type Client, Code, ConnectError } from "@connectrpc/connect";
+import { type Client, ConnectError } from "@connectrpc/connect";
 import {
   GreetingService,
   WatchGreetingsRequestSchema,
 } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import { Code } from "@infinity-pool/runtime/status";
 
 export class Watcher {
   /** Ids received so far, in arrival order. */
@@ -75,7 +76,7 @@ export class Watcher {
   }
 
   get cancelled(): boolean {
-    return this.error instanceof ConnectError && this.error.code === Code.Canceled;
+    return this.error instanceof ConnectError && this.error.code === Code.CANCELLED;
   }
 }
 
@@ -122,7 +123,7 @@ export class ResumingWatcher {
         since = this.ids.at(-1) ?? since;
         const code = w.error ? w.error.code : undefined;
         if (code !== undefined) this.endings.push(code);
-        if (code !== Code.Unavailable && code !== Code.ResourceExhausted) return;
+        if (code !== Code.UNAVAILABLE && code !== Code.RESOURCE_EXHAUSTED) return;
         await new Promise((r) => setTimeout(r, 200));
       }
     })();

@@ -3,15 +3,18 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { DescService } from "@bufbuild/protobuf";
+import { createLogger } from "@infinity-pool/runtime/logger";
 import { type GatewayConfig, loadConfig } from "../../src/config.ts";
-import { createLogger } from "../../src/logger.ts";
-import { Gateway } from "../../src/server.ts";
+import type { Gateway } from "../../src/gateway.ts";
+import type { Router } from "../../src/router.ts";
+import { assembleGateway } from "../../src/start.ts";
 
 export const gatewayDir = fileURLToPath(new URL("../..", import.meta.url));
 export const repoDir = fileURLToPath(new URL("../../..", import.meta.url));
 
 export interface InProcessGateway {
   gateway: Gateway;
+  router: Router;
   url: string;
   /** Parsed JSON log lines written so far. */
   logs: Record<string, unknown>[];
@@ -38,11 +41,12 @@ export async function startGateway(
       done();
     },
   });
-  const logger = createLogger("info", sink);
-  const gateway = new Gateway({ config, services, logger });
+  const logger = createLogger({ service: "gateway", level: "info", destination: sink });
+  const { gateway, router } = assembleGateway(config, services, logger);
   const address = await gateway.listen();
   return {
     gateway,
+    router,
     url: `http://127.0.0.1:${address.port}`,
     logs,
     rawLogs: () => raw,

@@ -1,5 +1,7 @@
 // Small HTTP helpers for tests: JSON requests with fetch, and raw bytes for what fetch refuses to send.
-import { connect } from "node:net";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { type AddressInfo, connect } from "node:net";
 
 export interface JsonResponse {
   status: number;
@@ -57,4 +59,29 @@ export function rawRequest(port: number, payload: Buffer | string): Promise<RawR
     // Half-close is not used: Node answers 400 to a request cut short. Connection: close ends it.
     setTimeout(() => socket.destroy(), 5_000).unref();
   });
+}
+
+export interface TestServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A plain node:http server on a free port, for testing one response-writing function. */
+export async function serve(
+  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
+): Promise<TestServer> {
+  const server = createServer((req, res) => void handler(req, res));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { createServer, type Http2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
-import { type Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import {
   Health,
@@ -80,7 +80,10 @@ export async function startTestingBackend(): Promise<TestingBackend> {
           });
         }
         if (request.code === 0) return { code: 0 };
-        throw new ConnectError(request.message || `status ${request.code}`, request.code as Code);
+        throw new ConnectError(
+          request.message || `status ${request.code}`,
+          request.code as ConnectError["code"],
+        );
       },
     });
     router.service(Health, {

@@ -1,13 +1,21 @@
 locals {
   github_oidc_url = "https://token.actions.githubusercontent.com"
 
-  subjects = concat(
-    [for b in var.allowed_branches : "repo:${var.github_repository}:ref:refs/heads/${b}"],
-    [for e in var.allowed_environments : "repo:${var.github_repository}:environment:${e}"],
-    var.allow_pull_requests ? ["repo:${var.github_repository}:pull_request"] : [],
-  )
-
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
+}
+
+# The trust policy lives in a provider-free module so that its rules (both forms of GitHub's OIDC
+# subject, exact matches only) are tested offline against real claim strings.
+module "trust" {
+  source = "../github-oidc-trust"
+
+  github_repository          = var.github_repository
+  github_repository_id       = var.github_repository_id
+  github_repository_owner_id = var.github_repository_owner_id
+  allowed_branches           = var.allowed_branches
+  allowed_environments       = var.allowed_environments
+  allow_pull_requests        = var.allow_pull_requests
+  oidc_provider_arn          = local.oidc_provider_arn
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -28,47 +36,15 @@ data "aws_iam_openid_connect_provider" "github" {
   url = local.github_oidc_url
 }
 
-data "aws_iam_policy_document" "trust" {
-  statement {
-    sid     = "GitHubActionsOfThisRepository"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [local.oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    # Exact subjects only (StringEquals, no wildcards): one repository, the listed branches and
-    # environments. Forks and other repositories present a different subject.
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:sub"
-      values   = local.subjects
-    }
-  }
-}
-
 resource "aws_iam_role" "deploy" {
   name                 = "${var.deployment}-github-deploy"
   description          = "Assumed by GitHub Actions of ${var.github_repository} to deploy ${var.deployment}"
-  assume_role_policy   = data.aws_iam_policy_document.trust.json
+  assume_role_policy   = module.trust.policy_json
   max_session_duration = var.max_session_duration
   permissions_boundary = var.permissions_boundary_arn == "" ? null : var.permissions_boundary_arn
 
   tags = var.tags
 
-  lifecycle {
-    precondition {
-      condition     = length(local.subjects) > 0
-      error_message = "At least one of allowed_branches, allowed_environments or allow_pull_requests must grant access."
-    }
-  }
 }
 
 resource "aws_iam_role_policy_attachment" "deploy" {

@@ -15,5 +15,5 @@ output "oidc_provider_arn" {
 
 output "trusted_subjects" {
   description = "OIDC subject claims the deploy role trusts."
-  value       = local.subjects
+  value       = module.trust.subjects
 }

@@ -3,18 +3,38 @@ variable "deployment" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.deployment))
-    error_message = "deployment must be 3-24 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.deployment)) && !strcontains(var.deployment, "--")
+    error_message = "deployment must be 3-24 characters of lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen."
   }
 }
 
 variable "github_repository" {
-  description = "GitHub repository allowed to assume the deploy role, as owner/name."
+  description = "GitHub repository allowed to assume the deploy role, as owner/name (validated by the github-oidc-trust module)."
   type        = string
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$", var.github_repository))
-    error_message = "github_repository must look like owner/name (the live tree reads it from GITHUB_REPOSITORY)."
+    condition     = length(var.github_repository) > 0
+    error_message = "GITHUB_REPOSITORY must be set to owner/name (GitHub Actions sets it; set it yourself on a workstation)."
+  }
+}
+
+variable "github_repository_id" {
+  description = "Immutable numeric ID of the repository (GITHUB_REPOSITORY_ID), for the immutable form of the OIDC subject."
+  type        = string
+
+  validation {
+    condition     = length(var.github_repository_id) > 0
+    error_message = "GITHUB_REPOSITORY_ID must be set (GitHub Actions sets it; bootstrap-oidc.sh looks it up)."
+  }
+}
+
+variable "github_repository_owner_id" {
+  description = "Immutable numeric ID of the repository owner (GITHUB_REPOSITORY_OWNER_ID), for the immutable form of the OIDC subject."
+  type        = string
+
+  validation {
+    condition     = length(var.github_repository_owner_id) > 0
+    error_message = "GITHUB_REPOSITORY_OWNER_ID must be set (GitHub Actions sets it; bootstrap-oidc.sh looks it up)."
   }
 }
 
@@ -24,8 +44,8 @@ variable "allowed_branches" {
   default     = ["main"]
 
   validation {
-    condition     = alltrue([for b in var.allowed_branches : length(b) > 0 && !can(regex("[*?\\s]", b))])
-    error_message = "allowed_branches must be exact branch names without wildcards or spaces."
+    condition     = length(var.allowed_branches) <= 50
+    error_message = "allowed_branches: at most 50 (the rules are checked by the github-oidc-trust module)."
   }
 }
 
@@ -35,8 +55,8 @@ variable "allowed_environments" {
   default     = []
 
   validation {
-    condition     = alltrue([for e in var.allowed_environments : length(e) > 0 && !can(regex("[*?]", e))])
-    error_message = "allowed_environments must be exact environment names without wildcards."
+    condition     = length(var.allowed_environments) <= 50
+    error_message = "allowed_environments: at most 50 (the rules are checked by the github-oidc-trust module)."
   }
 }
 

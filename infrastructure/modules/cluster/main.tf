@@ -3,26 +3,19 @@ data "aws_region" "current" {}
 
 locals {
   cluster_name = "eks-${var.deployment}"
+}
 
-  # Index keys are known at plan time even when the ARNs come from another unit's outputs.
-  access_entries = {
-    for i, arn in var.admin_principal_arns : "admin-${i}" => {
-      principal_arn = arn
-      policy_associations = {
-        cluster_admin = {
-          policy_arn = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-          access_scope = {
-            type = "cluster"
-          }
-        }
-      }
-    }
-  }
+# One access entry per distinct principal, keyed by its ARN (provider-free module, tested offline).
+module "access" {
+  source = "../access-entries"
+
+  principal_arns = var.admin_principal_arns
+  partition      = data.aws_partition.current.partition
 }
 
 module "eks" {
   source  = "terraform-aws-modules/eks/aws"
-  version = "~> 21.0"
+  version = "21.19.0"
 
   name               = local.cluster_name
   kubernetes_version = var.kubernetes_version
@@ -44,7 +37,7 @@ module "eks" {
   # Access entries only; the aws-auth ConfigMap is not consulted.
   authentication_mode                      = "API"
   enable_cluster_creator_admin_permissions = false
-  access_entries                           = local.access_entries
+  access_entries                           = module.access.access_entries
 
   # Workloads get AWS credentials through EKS Pod Identity, so no IRSA OIDC provider is needed.
   enable_irsa = false
@@ -55,7 +48,7 @@ module "eks" {
   # The key policy delegates to IAM so that no single principal (whoever applied first) owns the
   # Kubernetes secrets encryption key.
   kms_key_enable_default_policy = true
-  kms_key_administrators        = var.admin_principal_arns
+  kms_key_administrators        = module.access.principal_arns
 
   tags = var.tags
 }

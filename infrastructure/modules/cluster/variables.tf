@@ -3,8 +3,8 @@ variable "deployment" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.deployment))
-    error_message = "deployment must be 3-24 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.deployment)) && !strcontains(var.deployment, "--")
+    error_message = "deployment must be 3-24 characters of lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen."
   }
 }
 
@@ -61,8 +61,8 @@ variable "admin_principal_arns" {
   type        = list(string)
 
   validation {
-    condition     = length(var.admin_principal_arns) > 0 && alltrue([for a in var.admin_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", a))])
-    error_message = "admin_principal_arns must list at least one IAM role or user ARN (not an assumed-role session ARN)."
+    condition     = length(var.admin_principal_arns) > 0
+    error_message = "admin_principal_arns must list at least one IAM role or user ARN (the access-entries module checks each)."
   }
 }
 

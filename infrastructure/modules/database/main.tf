@@ -12,7 +12,7 @@ locals {
 
 module "aurora" {
   source  = "terraform-aws-modules/rds-aurora/aws"
-  version = "~> 10.0"
+  version = "10.2.0"
 
   name           = local.name
   engine         = data.aws_rds_engine_version.postgresql.engine

@@ -1,10 +1,10 @@
 terraform {
-  required_version = ">= 1.11"
+  required_version = ">= 1.11.1"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.18"
+      version = ">= 6.28, < 7.0"
     }
   }
 }

@@ -1,3 +1,5 @@
+data "aws_region" "current" {}
+
 data "aws_availability_zones" "available" {
   state = "available"
 
@@ -8,8 +10,19 @@ data "aws_availability_zones" "available" {
   }
 }
 
+# Up to az_count zones, skipping zone IDs where EKS refuses control plane subnets and working in
+# Regions that offer an account only two zones (provider-free module, tested offline).
+module "zones" {
+  source = "../availability-zones"
+
+  region     = data.aws_region.current.region
+  zone_names = data.aws_availability_zones.available.names
+  zone_ids   = data.aws_availability_zones.available.zone_ids
+  az_count   = var.az_count
+}
+
 locals {
-  azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  azs = module.zones.names
 
   # /20 private subnets because EKS Auto Mode gives every pod a VPC address;
   # public and database subnets only hold load balancers, NAT and Aurora, so /24 is plenty.
@@ -20,7 +33,7 @@ locals {
 
 module "vpc" {
   source  = "terraform-aws-modules/vpc/aws"
-  version = "~> 6.0"
+  version = "6.6.0"
 
   name = var.deployment
   cidr = var.vpc_cidr

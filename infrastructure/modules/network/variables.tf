@@ -3,8 +3,8 @@ variable "deployment" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.deployment))
-    error_message = "deployment must be 3-24 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.deployment)) && !strcontains(var.deployment, "--")
+    error_message = "deployment must be 3-24 characters of lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen."
   }
 }
 
@@ -20,7 +20,7 @@ variable "vpc_cidr" {
 }
 
 variable "az_count" {
-  description = "Number of availability zones to spread the subnets over."
+  description = "Most Availability Zones to spread the subnets over. Regions that offer the account fewer usable zones (us-west-1 offers two) get fewer, never less than two."
   type        = number
   default     = 3
 

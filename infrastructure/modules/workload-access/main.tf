@@ -27,7 +27,7 @@ data "aws_region" "current" {}
 
 module "backend" {
   source  = "terraform-aws-modules/eks-pod-identity/aws"
-  version = "~> 2.0"
+  version = "2.8.1"
 
   name            = "${var.deployment}-backend"
   use_name_prefix = false

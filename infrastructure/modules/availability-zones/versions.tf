@@ -1,0 +1,4 @@
+terraform {
+  # No providers: plain expressions only, so `terraform init` and `terraform test` run offline.
+  required_version = ">= 1.11.1"
+}
