@@ -1,6 +1,6 @@
 import { Code } from "@infinity-pool/runtime/status";
 import { afterEach, describe, expect, it } from "vitest";
-import { accessLogLine, type Exchange } from "../src/access-log.ts";
+import { type AccessLine, accessLogLine, type Exchange } from "../src/access-log.ts";
 import { rawRequest, serve, type TestServer } from "./support/http.ts";
 
 let server: TestServer | undefined;
@@ -16,9 +16,9 @@ async function lineFor(
   exchange: Exchange,
   raw: string,
   respond: (res: import("node:http").ServerResponse) => void,
-): Promise<Record<string, unknown>> {
-  let resolveLine: (line: Record<string, unknown>) => void = () => {};
-  const line = new Promise<Record<string, unknown>>((resolve) => {
+): Promise<AccessLine> {
+  let resolveLine: (line: AccessLine) => void = () => {};
+  const line = new Promise<AccessLine>((resolve) => {
     resolveLine = resolve;
   });
   server = await serve((req, res) => {
