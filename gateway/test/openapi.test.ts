@@ -70,6 +70,7 @@ describe("routes from descriptors", () => {
       "GET /v1/greeting -> SayHello",
       "GET /v1/greetings -> ListGreetings",
       "GET /v1/greetings/{id} -> GetGreeting",
+      "GET /v1/greetings:watch -> WatchGreetings",
       "POST /v1/greetings -> CreateGreeting",
     ]);
     expect(GreetingService.methods.length).toBe(5);
