@@ -77,6 +77,19 @@ for image in "$backend_image" "$gateway_image"; do
 done
 echo "both images: USER 1000:1000, org.opencontainers.image.revision=$revision_label"
 
+# Development-only packages stay out of the images: the Node.js that npm scripts run on in
+# development (tools/node-runtime), the test tools and browsers' drivers.
+for image in "$backend_image" "$gateway_image"; do
+  dev=$("$engine" run --rm "${run_flags[@]}" "$image" node -e '
+    const fs = require("node:fs");
+    const names = fs.readdirSync("node_modules").filter((n) =>
+      /^node-(bin-)?(linux|darwin|win)-|^(playwright-core|vitest|typescript|@biomejs)$/.test(n));
+    if (fs.existsSync("node_modules/.bin/node")) names.push(".bin/node");
+    console.log(names.join(" "));')
+  [[ -z $dev ]] || fail "$image holds development-only packages: $dev"
+done
+echo "no development-only packages in either image"
+
 step "migration command (node backend/src/migrate.ts) under a read-only root"
 "$engine" run --rm "${run_flags[@]}" "$backend_image" node backend/src/migrate.ts ||
   fail "the migration command exited non-zero"
