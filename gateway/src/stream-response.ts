@@ -52,6 +52,10 @@ const lifetimeReached: Ending = {
   message: "the stream reached its maximum lifetime; reconnect to resume",
 };
 
+// Headers wait this long for the first message (so an immediate failure still gets its HTTP
+// status), then go out: a client, and a load balancer, see the stream open before anything happens.
+const COMMIT_WITHIN_MS = 1_000;
+
 const shuttingDown: Ending = {
   code: Code.UNAVAILABLE,
   message: "the gateway is shutting down; reconnect to resume",
@@ -71,8 +75,9 @@ interface OpenStream {
  *   reads slowly no further message is pulled from the backend, so gRPC flow control holds the
  *   backend back and the gateway buffers at most what the socket does.
  * - Headers are committed with the first message, as grpc-gateway does, so a call that fails at
- *   once (bad input, backend down) gets its HTTP status; an SSE stream also commits at its first
- *   heartbeat, so an idle stream is open in the browser and the load balancer sees bytes.
+ *   once (bad input, backend down) gets its HTTP status; without a message they go out after a
+ *   second anyway, so an idle stream is open in the browser (EventSource's `open`) and the load
+ *   balancer sees a response.
  * - A failure after the headers ends the body with `{"error": Status}` or an `error` event. Before
  *   them, SSE answers 4xx statuses (but 429) as HTTP errors, which EventSource does not retry, and
  *   others as a 200 stream with one `error` event, after which EventSource reconnects.
@@ -120,8 +125,14 @@ export class StreamResponses {
     const commit = () => {
       if (committed) return;
       committed = true;
+      clearTimeout(commitTimer);
       res.writeHead(200, streamHeaders(format));
     };
+    const commitTimer = setTimeout(() => {
+      if (gone()) return;
+      commit();
+      res.flushHeaders();
+    }, COMMIT_WITHIN_MS);
     const gone = () => res.destroyed || res.writableEnded;
     const write = (text: string): boolean => !gone() && res.write(text);
     const stream: OpenStream = {
@@ -169,6 +180,7 @@ export class StreamResponses {
       failure = error;
     } finally {
       clearTimeout(lifetime);
+      clearTimeout(commitTimer);
       clearInterval(heartbeat);
       call.signal.removeEventListener("abort", leave);
       this.#open.delete(stream);

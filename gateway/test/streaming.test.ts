@@ -57,6 +57,11 @@ describe("server-streaming routes", () => {
     const open1 = await open(`${url}/testing/v1/stream?count=1&hold=true`);
     await expect.poll(() => open1.lines).toEqual([{ result: { index: 0, text: "" } }]);
     expect(open1.isEnded).toBe(false);
+    // With nothing to send, the headers still go out (after a second), so the stream is open.
+    const idle = await open(`${url}/testing/v1/stream?hold=true`);
+    expect(idle.status).toBe(200);
+    expect(idle.headers.get("content-type")).toBe("application/x-ndjson");
+    expect(idle.text).toBe("");
   });
 
   it("answers Server-Sent Events for Accept: text/event-stream, without ids when the RPC has no stream_resumption", async () => {
@@ -190,11 +195,20 @@ describe("server-streaming routes", () => {
     socket.pause();
     socket.write(`GET /testing/v1/stream?count=100000&text=${text} HTTP/1.1\r\nhost: x\r\n\r\n`);
     await expect.poll(() => calls("StreamEcho:sent") - before).toBeGreaterThan(100);
-    // What was sent must fit in socket, HTTP/2 and grpc-js buffers: it stops well short of all.
-    await new Promise((r) => setTimeout(r, 1_000));
-    const sent = calls("StreamEcho:sent") - before;
-    await new Promise((r) => setTimeout(r, 500));
-    expect(calls("StreamEcho:sent") - before).toBe(sent);
+    // The backend stops once socket, HTTP/2 and grpc-js buffers are full: wait until it has.
+    let sent = -1;
+    await expect
+      .poll(
+        async () => {
+          const previous = sent;
+          await new Promise((r) => setTimeout(r, 500));
+          sent = calls("StreamEcho:sent") - before;
+          return sent === previous;
+        },
+        { timeout: 30_000, interval: 0 },
+      )
+      .toBe(true);
+    // What those buffers hold is a small part of the 100 000 messages (100 MB) asked for.
     expect(sent).toBeLessThan(20_000);
     socket.destroy();
   });
