@@ -96,10 +96,10 @@ step "migration command (node backend/src/migrate.ts) under a read-only root"
 
 step "start backend on :$backend_port and gateway on :$gateway_port"
 "$engine" run -d --name "$backend_name" "${run_flags[@]}" \
-  -e "BACKEND_PORT=$backend_port" "$backend_image" >/dev/null
+  -e "BACKEND_PORT=$backend_port" -e "WRITE_TOKENS=smoke-test-token" "$backend_image" >/dev/null
 "$engine" run -d --name "$gateway_name" "${run_flags[@]}" \
   -e "GATEWAY_PORT=$gateway_port" -e "BACKEND_ADDRESS=dns:///127.0.0.1:$backend_port" \
-  -e "GATEWAY_WRITE_TOKENS=smoke-test-token" "$gateway_image" >/dev/null
+  -e "WRITE_TOKENS=smoke-test-token" "$gateway_image" >/dev/null
 
 sleep 2
 for name in "$backend_name" "$gateway_name"; do

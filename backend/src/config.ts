@@ -7,6 +7,7 @@ import {
   nonEmpty,
   parseEnv,
 } from "@infinity-pool/runtime/config";
+import { parseTokens } from "@infinity-pool/runtime/tokens";
 import { z } from "zod";
 
 /**
@@ -52,6 +53,10 @@ export interface Config {
   migrateOnStart: boolean;
   healthCheckIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** Write tokens given inline (WRITE_TOKENS), comma-separated in the environment. */
+  writeTokens: string[];
+  /** A file of write tokens (WRITE_TOKENS_FILE), re-read while the backend runs. */
+  writeTokensFile: string | undefined;
   /** Serve unary gRPC calls on the fast path (grpc-unary.ts) rather than connect-node's. */
   grpcFastPath: boolean;
   watch: WatchConfig;
@@ -105,6 +110,8 @@ const schema = z.object({
   MIGRATE_ON_START: boolean.default(true),
   HEALTH_CHECK_INTERVAL_MS: integer(100, 600_000).default(2_000),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  WRITE_TOKENS: z.string().default(""),
+  WRITE_TOKENS_FILE: nonEmpty.optional(),
   BACKEND_GRPC_FAST_PATH: boolean.default(true),
   WATCH_BUFFER_MESSAGES: integer(1, 1_000_000).default(1_024),
   WATCH_RECONNECT_GRACE_MS: integer(0, 600_000).default(15_000),
@@ -161,6 +168,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START,
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    writeTokens: parseTokens(e.WRITE_TOKENS),
+    writeTokensFile: e.WRITE_TOKENS_FILE,
     grpcFastPath: e.BACKEND_GRPC_FAST_PATH,
     watch: {
       bufferMessages: e.WATCH_BUFFER_MESSAGES,

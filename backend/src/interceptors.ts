@@ -1,8 +1,9 @@
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { errorMessage } from "@infinity-pool/runtime/errors";
 import type { Logger } from "@infinity-pool/runtime/logger";
+import { validRequestId } from "@infinity-pool/runtime/request-id";
 import { Code, codeName } from "@infinity-pool/runtime/status";
-import { driverErrorCode, isUnavailable, toConnectError } from "./db/errors.ts";
+import { driverErrorCode, isDataException, isUnavailable, toConnectError } from "./db/errors.ts";
 import type { HealthMonitor } from "./health.ts";
 
 /**
@@ -12,7 +13,8 @@ import type { HealthMonitor } from "./health.ts";
 export function observe(log: Logger, health: HealthMonitor): Interceptor {
   return (next) => async (req) => {
     const started = performance.now();
-    const requestId = req.header.get("x-request-id") ?? undefined;
+    // Only a well-formed id is logged: the header is whatever a direct caller sent.
+    const requestId = validRequestId(req.header.get("x-request-id"));
     const fields = { rpc: `${req.service.typeName}/${req.method.name}`, requestId };
     const failed = (err: unknown): ConnectError => {
       const status = toConnectError(err);
@@ -21,6 +23,9 @@ export function observe(log: Logger, health: HealthMonitor): Interceptor {
       if (status.code === Code.INTERNAL && !(err instanceof ConnectError)) {
         // Server-side detail for operators; the caller only ever sees "internal error".
         log.error({ ...entry, cause: describe(err) }, "call failed");
+      } else if (isDataException(err)) {
+        // The client's value, refused by PostgreSQL: a gap in validation to close, not an outage.
+        log.warn({ ...entry, sqlstate: driverErrorCode(err) }, "database refused a request value");
       } else {
         log.info(entry, "call");
       }

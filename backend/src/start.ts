@@ -1,6 +1,8 @@
 import { createLogger } from "@infinity-pool/runtime/logger";
 import { atMost, type ShutdownSignals } from "@infinity-pool/runtime/signals";
 import { exitOnStartupError } from "@infinity-pool/runtime/startup";
+import { TokenSource, TokenVerifier } from "@infinity-pool/runtime/tokens";
+import { authorizeWrites } from "./auth/authorize-writes.ts";
 import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { GreetingFeed } from "./greetings/feed.ts";
@@ -23,15 +25,35 @@ export async function start(signals: ShutdownSignals): Promise<void> {
     const health = new HealthMonitor(database, config.healthCheckIntervalMs, log);
     await health.start();
     const feed = new GreetingFeed(database, config.watch, log);
+    // Counts only: a token never reaches a log line.
+    const tokens = new TokenSource({
+      inline: config.writeTokens,
+      file: config.writeTokensFile,
+      events: {
+        changed: (count) => log.info({ fileTokens: count }, "write tokens changed"),
+        unreadable: (error) =>
+          log.warn({ code: error.code }, "write token file unreadable; the tokens in force stay"),
+      },
+    });
+    const verifier = new TokenVerifier(tokens);
     const server = await startServer({
       host: config.host,
       port: config.port,
       services: services(database, health, feed),
-      interceptors: [observe(log, health)],
+      // observe wraps authorisation, so refused calls are logged (as UNAUTHENTICATED) too.
+      interceptors: [observe(log, health), authorizeWrites(verifier)],
       unaryFastPath: config.grpcFastPath,
     });
-    log.info({ port: server.port, database: config.database.kind }, "backend listening");
+    log.info(
+      {
+        port: server.port,
+        database: config.database.kind,
+        writes: verifier.size > 0 ? "enabled" : "disabled",
+      },
+      "backend listening",
+    );
     signals.ready(log, async () => {
+      tokens.close();
       health.shutdown();
       const drained = server.close(config.shutdownTimeoutMs);
       // Streams never finish by themselves: after the GOAWAY they end with UNAVAILABLE, so clients

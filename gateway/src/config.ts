@@ -1,5 +1,14 @@
-import { ConfigError, integer, logLevel, nonEmpty, parseEnv } from "@infinity-pool/runtime/config";
+import {
+  boolean,
+  ConfigError,
+  integer,
+  logLevel,
+  nonEmpty,
+  parseEnv,
+} from "@infinity-pool/runtime/config";
+import { parseTokens } from "@infinity-pool/runtime/tokens";
 import { z } from "zod";
+import { parseAllowedOrigins } from "./cors.ts";
 
 /** The gateway's settings, read from the environment by loadConfig. Durations in milliseconds. */
 export interface GatewayConfig {
@@ -9,7 +18,17 @@ export interface GatewayConfig {
   backendAddress: string;
   /** How often the backend name is resolved again so new replicas receive traffic. 0 disables. */
   backendRefreshMs: number;
+  /** Write tokens given inline (WRITE_TOKENS, comma-separated); the backend reads the same. */
   writeTokens: string[];
+  /** Origins whose pages may call the API from a browser (cors.ts); empty: no CORS. */
+  corsAllowedOrigins: string[];
+  /** A file of write tokens (WRITE_TOKENS_FILE, e.g. a mounted Secret), re-read while running. */
+  writeTokensFile: string | undefined;
+  /**
+   * Refuse writes whose `X-Forwarded-Proto` is present and not `https` (403), so a token never
+   * travels in clear text past the load balancer (CONTRACTS.md "Writes only over HTTPS").
+   */
+  writesRequireHttps: boolean;
   logLevel: string;
   /** Time the listener keeps accepting after SIGTERM while readiness reports 503. */
   shutdownDelayMs: number;
@@ -39,7 +58,13 @@ const schema = z.object({
     .regex(/^(dns|ipv4|ipv6|unix):/, "must be a grpc-js target such as dns:///host:50051")
     .optional(),
   BACKEND_REFRESH_MS: integer(0, 3_600_000).default(30_000),
-  GATEWAY_WRITE_TOKENS: z.string().default(""),
+  WRITE_TOKENS: z.string().default(""),
+  WRITE_TOKENS_FILE: nonEmpty.optional(),
+  // Renamed WRITE_TOKENS (both services read it); refused below so a deployment still setting
+  // the old name does not start with writes silently disabled.
+  GATEWAY_WRITE_TOKENS: z.string().optional(),
+  GATEWAY_WRITES_REQUIRE_HTTPS: boolean.default(false),
+  GATEWAY_CORS_ALLOWED_ORIGINS: z.string().default(""),
   LOG_LEVEL: logLevel,
   SHUTDOWN_DELAY_MS: integer(0, 600_000).default(0),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
@@ -71,15 +96,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       "must not exceed GATEWAY_REQUEST_TIMEOUT_MS",
     );
   }
-  const tokens = c.GATEWAY_WRITE_TOKENS.split(",")
-    .map((t) => t.trim())
-    .filter((t) => t !== "");
+  if (c.GATEWAY_WRITE_TOKENS !== undefined) {
+    throw new ConfigError(
+      "GATEWAY_WRITE_TOKENS",
+      "is no longer read: set WRITE_TOKENS or WRITE_TOKENS_FILE, which the backend reads too",
+    );
+  }
   return {
     host: c.GATEWAY_HOST,
     port: c.GATEWAY_PORT,
     backendAddress: c.BACKEND_ADDRESS ?? `dns:///127.0.0.1:${c.BACKEND_PORT ?? 50051}`,
     backendRefreshMs: c.BACKEND_REFRESH_MS,
-    writeTokens: tokens,
+    writeTokens: parseTokens(c.WRITE_TOKENS),
+    writeTokensFile: c.WRITE_TOKENS_FILE,
+    writesRequireHttps: c.GATEWAY_WRITES_REQUIRE_HTTPS,
+    corsAllowedOrigins: parseAllowedOrigins(c.GATEWAY_CORS_ALLOWED_ORIGINS),
     logLevel: c.LOG_LEVEL,
     shutdownDelayMs: c.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { JsonValue, Message } from "@bufbuild/protobuf";
+import type { Message } from "@bufbuild/protobuf";
 import type { Logger } from "@infinity-pool/runtime/logger";
 import { atMost } from "@infinity-pool/runtime/signals";
 import { Code } from "@infinity-pool/runtime/status";
@@ -10,13 +10,16 @@ import { accessLogger, accessLogLine, type Exchange } from "./access-log.ts";
 import type { WriteAuth } from "./auth.ts";
 import type { Backend, CallOptions } from "./backend.ts";
 import type { GatewayConfig } from "./config.ts";
+import { CorsPolicy } from "./cors.ts";
 import { deadlineFrom } from "./deadline.ts";
+import { DocsPage } from "./docs.ts";
 import { hasBody, readJsonBody } from "./http-body.ts";
 import { badRequest, HttpError, methodNotAllowed } from "./http-error.ts";
 import { forwardedMetadata, requestIdOf } from "./metadata.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { OperationalEndpoints } from "./operational.ts";
 import { buildRequest } from "./request-mapping.ts";
+import { requestTarget } from "./request-target.ts";
 import { renderResponse, writeJson } from "./response.ts";
 import type { Router } from "./router.ts";
 import type { Route } from "./routes.ts";
@@ -61,11 +64,18 @@ export class Gateway {
   readonly #log: Logger;
   readonly #accessLog: Logger;
   readonly #operational: OperationalEndpoints;
+  readonly #docs = new DocsPage();
+  readonly #cors: CorsPolicy;
   readonly #streams: StreamResponses;
   #draining = false;
   #inflight = 0;
   #idleWaiters: (() => void)[] = [];
   #shutdown: Promise<void> | undefined;
+  // Per connection: responses not yet finished, and what to do once there are none (see #refuse).
+  readonly #connections = new WeakMap<
+    Socket,
+    { open: Set<IncomingMessage>; whenIdle?: () => void }
+  >();
 
   constructor(options: GatewayOptions) {
     this.#config = options.config;
@@ -74,6 +84,10 @@ export class Gateway {
     this.#auth = options.auth;
     this.#metrics = options.metrics;
     this.#log = options.logger;
+    this.#cors = new CorsPolicy(
+      options.config.corsAllowedOrigins,
+      options.router.routes.map((r) => r.httpMethod),
+    );
     this.#accessLog = accessLogger(options.logger);
     this.#operational = new OperationalEndpoints({
       backend: options.backend,
@@ -108,6 +122,11 @@ export class Gateway {
     this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) =>
       this.#clientError(error, socket),
     );
+    // Without a listener Node drops a CONNECT without a word; the gateway is not a proxy.
+    this.server.on("connect", (_req: IncomingMessage, socket: Socket) => {
+      const { status, response } = malformedRequestResponse("CONNECT");
+      this.#refuse(socket, status, "CONNECT", response);
+    });
   }
 
   /** Starts listening on the configured host and port (0 picks a free port). */
@@ -156,19 +175,56 @@ export class Gateway {
       return;
     }
     const { status, response } = malformedRequestResponse(error.code);
+    this.#refuse(socket, status, error.code, response);
+  }
+
+  /**
+   * Answers a request Node's parser refused, then closes the connection. Requests pipelined before
+   * it on the same connection are answered first (RFC 9112 §9.3.2: responses in request order):
+   * a write already committed must not lose its 200 to the bad request that followed it.
+   */
+  #refuse(socket: Socket, status: number, reason: string | undefined, response: string): void {
     this.#metrics.requests.inc({ route: "(client error)", method: "", status });
-    this.#log.info({ status, error: error.code }, "rejected malformed request");
-    socket.end(response);
+    this.#log.info({ status, error: reason }, "rejected malformed request");
+    const answer = () => {
+      if (socket.writable) socket.end(response);
+      else socket.destroy();
+    };
+    const open = this.#connections.get(socket);
+    // A request still missing part of its body can never complete now: answer at once, which
+    // ends it too. Requests read in full are answered first.
+    if (open && open.open.size > 0 && [...open.open].every((r) => r.complete)) {
+      open.whenIdle = answer;
+    } else {
+      answer();
+    }
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     this.#inflight++;
     const exchange: Exchange = { requestId: requestIdOf(req.headers), route: "(unmatched)" };
+    const socket = req.socket;
+    let connection = this.#connections.get(socket);
+    if (!connection) {
+      connection = { open: new Set() };
+      this.#connections.set(socket, connection);
+    }
+    connection.open.add(req);
     // Headers every answer carries, errors included (CORS response headers belong here too).
     res.setHeader("x-request-id", exchange.requestId);
+    this.#cors.decorate(req, res);
     if (this.#draining) res.setHeader("connection", "close");
-    res.once("close", () => this.#finish(req, res, exchange, started));
+    res.once("close", () => {
+      this.#finish(req, res, exchange, started);
+      const c = connection;
+      c.open.delete(req);
+      if (c.open.size === 0 && c.whenIdle) {
+        const answer = c.whenIdle;
+        delete c.whenIdle;
+        answer();
+      }
+    });
     try {
       await this.#dispatch(req, res, exchange);
     } catch (error) {
@@ -196,10 +252,19 @@ export class Gateway {
   async #dispatch(req: IncomingMessage, res: ServerResponse, ex: Exchange): Promise<void> {
     const signal = cancelledWhenClientLeaves(res);
     const { path, query } = requestTarget(req);
+    ex.path = path;
     const method = req.method ?? "";
+    if (this.#cors.isPreflight(req)) {
+      ex.route = "(CORS preflight)";
+      return this.#cors.answerPreflight(req, res);
+    }
     if (this.#operational.serves(path)) {
       ex.route = path;
       return this.#operational.answer(method, path, res);
+    }
+    if (this.#docs.serves(path)) {
+      ex.route = "/docs";
+      return this.#docs.answer(req, res, path);
     }
     if (req.rawHeaders.length / 2 > this.#config.maxHeaderCount) {
       throw new HttpError(431, Code.INVALID_ARGUMENT, "too many request headers");
@@ -233,8 +298,13 @@ export class Gateway {
     signal: AbortSignal,
   ): Promise<UpstreamCall> {
     // Authenticate before reading the body: an anonymous client cannot make us buffer anything.
-    if (route.write) this.#auth.check(req.headers.authorization);
-    let body: JsonValue | undefined;
+    const credentials = route.write
+      ? this.#auth.check({
+          authorization: req.headers.authorization,
+          forwardedProto: req.headers["x-forwarded-proto"],
+        })
+      : undefined;
+    let body: string | undefined;
     if (route.body.kind !== "none") {
       body = await readJsonBody(req, this.#config.maxBodyBytes);
     } else if (hasBody(req)) {
@@ -255,7 +325,11 @@ export class Gateway {
       request,
       options: {
         deadline,
-        metadata: forwardedMetadata(req.headers, requestId),
+        metadata: {
+          ...forwardedMetadata(req.headers, requestId),
+          // The backend authorises writes itself, with the same token set (CONTRACTS.md).
+          ...(credentials === undefined ? {} : { authorization: credentials }),
+        },
         retry: route.httpMethod === "GET",
         signal,
       },
@@ -269,21 +343,6 @@ export class Gateway {
     ex.attempts = result.attempts;
     writeJson(res, 200, renderResponse(call.route, result.message));
   }
-}
-
-/**
- * The request target split into raw path and raw query. Only origin-form targets (RFC 9112 §3.2.1)
- * are served; an unknown `Expect` is refused with 417 (RFC 9110 §10.1.1).
- */
-function requestTarget(req: IncomingMessage): { path: string; query: string } {
-  const url = req.url ?? "";
-  if (!url.startsWith("/")) throw badRequest("the request target must be an absolute path");
-  const expect = req.headers.expect;
-  if (expect !== undefined && expect.toLowerCase() !== "100-continue") {
-    throw new HttpError(417, Code.INVALID_ARGUMENT, "only Expect: 100-continue is supported");
-  }
-  const q = url.indexOf("?");
-  return q < 0 ? { path: url, query: "" } : { path: url.slice(0, q), query: url.slice(q + 1) };
 }
 
 /** Aborted when the client hangs up before its response ends: the upstream call is cancelled. */

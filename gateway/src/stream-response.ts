@@ -54,7 +54,7 @@ const lifetimeReached: Ending = {
 
 // Headers wait this long for the first message (so an immediate failure still gets its HTTP
 // status), then go out: a client, and a load balancer, see the stream open before anything happens.
-const COMMIT_WITHIN_MS = 1_000;
+const COMMIT_WITHIN_MS = 250;
 
 const shuttingDown: Ending = {
   code: Code.UNAVAILABLE,
@@ -75,8 +75,8 @@ interface OpenStream {
  *   reads slowly no further message is pulled from the backend, so gRPC flow control holds the
  *   backend back and the gateway buffers at most what the socket does.
  * - Headers are committed with the first message, as grpc-gateway does, so a call that fails at
- *   once (bad input, backend down) gets its HTTP status; without a message they go out after a
- *   second anyway, so an idle stream is open in the browser (EventSource's `open`) and the load
+ *   once (bad input, backend down) gets its HTTP status and the usual Status body; without a
+ *   message they go out after 250 ms anyway, so an idle stream is open in the browser (EventSource's `open`) and the load
  *   balancer sees a response.
  * - A failure after the headers ends the body with `{"error": Status}` or an `error` event. Before
  *   them, SSE answers 4xx statuses (but 429) as HTTP errors, which EventSource does not retry, and
@@ -211,13 +211,13 @@ export class StreamResponses {
     const body = statusBody(code, publicMessage(failure.code, failure.message));
     const clientError = status >= 400 && status < 500 && status !== 429;
     if (!committed && (format === "ndjson" || clientError)) {
-      // Nothing sent yet: the HTTP status tells what happened, as grpc-gateway does.
-      const text = ndjsonError(body);
+      // Nothing sent yet: the HTTP status tells what happened, as grpc-gateway does, with the
+      // same Status body as any other error of this API (grpc-gateway wraps it in {"error": …}).
       res.writeHead(status, {
         "content-type": "application/json",
-        "content-length": Buffer.byteLength(text),
+        "content-length": Buffer.byteLength(body),
       });
-      res.end(text);
+      res.end(body);
       return;
     }
     log.debug({ requestId: exchange.requestId, code: failure.code }, "stream failed");

@@ -14,8 +14,24 @@ describe("configuration", () => {
     expect(c.shutdownDelayMs).toBe(0);
   });
 
-  it("reads tokens as a comma-separated list, ignoring blanks", () => {
-    expect(loadConfig({ GATEWAY_WRITE_TOKENS: " a, ,b,," }).writeTokens).toEqual(["a", "b"]);
+  it("reads WRITE_TOKENS as a comma-separated list, ignoring blanks, and WRITE_TOKENS_FILE", () => {
+    const c = loadConfig({ WRITE_TOKENS: " a, ,b,,", WRITE_TOKENS_FILE: "/etc/tokens/t" });
+    expect(c.writeTokens).toEqual(["a", "b"]);
+    expect(c.writeTokensFile).toBe("/etc/tokens/t");
+  });
+
+  it("refuses the old GATEWAY_WRITE_TOKENS name rather than starting with writes disabled", () => {
+    expect(() => loadConfig({ GATEWAY_WRITE_TOKENS: "s3cret" })).toThrow(
+      /^invalid configuration: GATEWAY_WRITE_TOKENS is no longer read: set WRITE_TOKENS/,
+    );
+  });
+
+  it("GATEWAY_WRITES_REQUIRE_HTTPS is off by default for local runs and reads true/false", () => {
+    expect(loadConfig({}).writesRequireHttps).toBe(false);
+    expect(loadConfig({ GATEWAY_WRITES_REQUIRE_HTTPS: "true" }).writesRequireHttps).toBe(true);
+    expect(() => loadConfig({ GATEWAY_WRITES_REQUIRE_HTTPS: "yes" })).toThrow(
+      /GATEWAY_WRITES_REQUIRE_HTTPS/,
+    );
   });
 
   it("derives the backend address from BACKEND_PORT when BACKEND_ADDRESS is unset", () => {
@@ -36,7 +52,7 @@ describe("configuration", () => {
   });
 
   it("never echoes a token in an error", () => {
-    expect(() => loadConfig({ GATEWAY_WRITE_TOKENS: "s3cret", GATEWAY_PORT: "x" })).toThrow(
+    expect(() => loadConfig({ WRITE_TOKENS: "s3cret", GATEWAY_PORT: "x" })).toThrow(
       /^(?!.*s3cret).*GATEWAY_PORT/,
     );
   });

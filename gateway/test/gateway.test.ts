@@ -8,6 +8,7 @@ import {
 } from "@infinity-pool/proto/infinitypool/testing/v1/testing_pb.js";
 import { createLogger } from "@infinity-pool/runtime/logger";
 import { Code } from "@infinity-pool/runtime/status";
+import { TokenVerifier } from "@infinity-pool/runtime/tokens";
 import { afterEach, describe, expect, it } from "vitest";
 import { WriteAuth } from "../src/auth.ts";
 import { type Backend, type CallOptions, type CallResult, UpstreamError } from "../src/backend.ts";
@@ -67,7 +68,7 @@ async function startWith(backend: Backend) {
     config,
     router,
     backend,
-    auth: new WriteAuth([token]),
+    auth: new WriteAuth(new TokenVerifier([token])),
     metrics: createMetrics(),
     openApi: { openapi: "3.1.0" },
     logger: createLogger({

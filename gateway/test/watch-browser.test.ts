@@ -53,7 +53,7 @@ describe.skipIf(skipWithoutBrowser || skipWithoutPostgres)("WatchGreetings in a 
     [backend, browser] = await Promise.all([backendOn(pg), launchChromium()]);
     gateway = await startGateway([GreetingService], {
       BACKEND_ADDRESS: `dns:///${backend.address}`,
-      GATEWAY_WRITE_TOKENS: writeToken,
+      WRITE_TOKENS: writeToken,
     });
     proxy = await startTcpProxy(Number(new URL(gateway.url).port));
   });

@@ -37,7 +37,7 @@ describe.skipIf(skipWithoutPostgres)("WatchGreetings through the gateway", () =>
     gateway = await spawnGateway({
       BACKEND_ADDRESS: `dns://127.0.0.1:${dns.port}/${serviceName}:${port}`,
       GRPC_NODE_USE_ALTERNATIVE_RESOLVER: "true",
-      GATEWAY_WRITE_TOKENS: writeToken,
+      WRITE_TOKENS: writeToken,
       SHUTDOWN_DELAY_MS: "0",
       // Far longer than any test: streams must end because the gateway ends them, not by timeout.
       SHUTDOWN_TIMEOUT_MS: "600000",
@@ -136,7 +136,9 @@ describe.skipIf(skipWithoutPostgres)("WatchGreetings through the gateway", () =>
     expect(rows[0].n).toBe(2);
     const created: string[] = [];
     for (const backend of backends) {
-      const { greeting } = await clients(backend.url).greetings.createGreeting({
+      const { greeting } = await clients(backend.url, {
+        token: writeToken,
+      }).greetings.createGreeting({
         text: `through ${backend.address}`,
       });
       created.push(String(greeting?.id));

@@ -54,9 +54,12 @@ export function greetingService(
       return { greeting: toGreeting(row) };
     },
 
-    async createGreeting(req) {
+    async createGreeting(req, context) {
       const text = validateText(req.text);
       const requestId = validateRequestId(req.requestId);
+      // A call whose deadline has passed (or whose caller left) writes nothing: the caller has
+      // already been told DEADLINE_EXCEEDED or CANCELLED and must not find a row it never saw.
+      if (context.signal.aborted) throw ConnectError.from(context.signal.reason, Code.CANCELLED);
       const result = await database.run((db) => repo.createGreeting(db, text, requestId));
       if (result.kind === "conflict") {
         throw new ConnectError(

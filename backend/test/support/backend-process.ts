@@ -4,6 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { testWriteToken } from "./clients.ts";
 import { freePort } from "./postgres.ts";
 
 export const backendDir = fileURLToPath(new URL("../..", import.meta.url));
@@ -45,6 +46,7 @@ export function spawnBackend(options: StartOptions & { port?: number } = {}) {
   const script = options.script ?? "main";
   const env = cleanEnv({
     LOG_LEVEL: "info",
+    WRITE_TOKENS: testWriteToken,
     PGLITE_DATA_DIR: mkdtempSync(join(tmpdir(), "infinity-pool-pglite-")),
     ...(options.port !== undefined ? { BACKEND_PORT: String(options.port) } : {}),
     ...(options.host ? { BACKEND_HOST: options.host } : {}),
