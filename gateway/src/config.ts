@@ -13,7 +13,10 @@ import { parseAllowedOrigins } from "./cors.ts";
 /** The gateway's settings, read from the environment by loadConfig. Durations in milliseconds. */
 export interface GatewayConfig {
   host: string;
+  /** The public port: API, /healthz, /readyz, /openapi.json, /docs. */
   port: number;
+  /** The operational port: /metrics, /healthz, /readyz, for in-cluster use only (no Ingress). */
+  adminPort: number;
   /** A grpc-js target, e.g. dns:///backend-headless.ns.svc.cluster.local:50051. */
   backendAddress: string;
   /** How often the backend name is resolved again so new replicas receive traffic. 0 disables. */
@@ -52,6 +55,7 @@ export interface GatewayConfig {
 const schema = z.object({
   GATEWAY_HOST: nonEmpty.default("0.0.0.0"),
   GATEWAY_PORT: integer(0, 65535).default(8080),
+  GATEWAY_ADMIN_PORT: integer(0, 65535).default(9090),
   BACKEND_PORT: integer(1, 65535).optional(),
   BACKEND_ADDRESS: z
     .string()
@@ -96,6 +100,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       "must not exceed GATEWAY_REQUEST_TIMEOUT_MS",
     );
   }
+  if (c.GATEWAY_PORT !== 0 && c.GATEWAY_PORT === c.GATEWAY_ADMIN_PORT) {
+    throw new ConfigError("GATEWAY_ADMIN_PORT", "must differ from GATEWAY_PORT");
+  }
   if (c.GATEWAY_WRITE_TOKENS !== undefined) {
     throw new ConfigError(
       "GATEWAY_WRITE_TOKENS",
@@ -105,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   return {
     host: c.GATEWAY_HOST,
     port: c.GATEWAY_PORT,
+    adminPort: c.GATEWAY_ADMIN_PORT,
     backendAddress: c.BACKEND_ADDRESS ?? `dns:///127.0.0.1:${c.BACKEND_PORT ?? 50051}`,
     backendRefreshMs: c.BACKEND_REFRESH_MS,
     writeTokens: parseTokens(c.WRITE_TOKENS),

@@ -49,13 +49,16 @@ interface UpstreamCall {
 
 /**
  * The HTTP/JSON gateway: an HTTP/1.1 server that answers API routes by calling the backend, plus
- * the operational endpoints (operational.ts). It owns the listener and the drain; reading a
+ * the operational endpoints (operational.ts), and a second listener on the admin port for
+ * /metrics and the probes, which no load balancer routes to. It owns the listener and the drain; reading a
  * request (http-body.ts, request-mapping.ts), forwarding metadata (metadata.ts), rendering the
  * answer (response.ts) and writing errors (status.ts) live beside it.
  */
 export class Gateway {
   /** The node:http server, for its timeouts; `listen` and `shutdown` drive it. */
   readonly server: Server;
+  /** The admin listener (GATEWAY_ADMIN_PORT): /metrics, /healthz, /readyz. */
+  readonly #adminServer: Server;
   readonly #config: GatewayConfig;
   readonly #router: Router;
   readonly #backend: Backend;
@@ -90,7 +93,6 @@ export class Gateway {
     );
     this.#accessLog = accessLogger(options.logger);
     this.#operational = new OperationalEndpoints({
-      backend: options.backend,
       metrics: options.metrics,
       openApi: options.openApi,
       draining: () => this.#draining,
@@ -127,13 +129,27 @@ export class Gateway {
       const { status, response } = malformedRequestResponse("CONNECT");
       this.#refuse(socket, status, "CONNECT", response);
     });
+    this.#adminServer = createServer(
+      { keepAliveTimeout: config.keepAliveTimeoutMs, requestTimeout: config.requestTimeoutMs },
+      (req, res) => void this.#handleAdmin(req, res),
+    );
   }
 
-  /** Starts listening on the configured host and port (0 picks a free port). */
+  /**
+   * Starts listening on the configured host, public port and admin port (0 picks a free port);
+   * resolves with the public port's address.
+   */
   async listen(): Promise<AddressInfo> {
     this.server.listen(this.#config.port, this.#config.host);
     await once(this.server, "listening");
+    this.#adminServer.listen(this.#config.adminPort, this.#config.host);
+    await once(this.#adminServer, "listening");
     return this.server.address() as AddressInfo;
+  }
+
+  /** The admin listener's address, once `listen` has resolved. */
+  adminAddress(): AddressInfo {
+    return this.#adminServer.address() as AddressInfo;
   }
 
   /**
@@ -165,6 +181,9 @@ export class Gateway {
     }
     this.server.closeAllConnections();
     await closed;
+    // Last: /readyz on the admin port reports the drain until the very end.
+    this.#adminServer.closeAllConnections();
+    await new Promise<void>((resolve) => this.#adminServer.close(() => resolve()));
     this.#backend.close();
     this.#log.info("gateway stopped");
   }
@@ -227,6 +246,20 @@ export class Gateway {
     });
     try {
       await this.#dispatch(req, res, exchange);
+    } catch (error) {
+      writeError(req, res, error, exchange, this.#log);
+    }
+  }
+
+  /** The admin port: its own endpoints only (404 JSON otherwise), no access log line. */
+  async #handleAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const exchange: Exchange = { requestId: requestIdOf(req.headers), route: "(admin)" };
+    try {
+      const { path } = requestTarget(req);
+      if (!this.#operational.serves(path, "admin")) {
+        throw new HttpError(404, Code.NOT_FOUND, "no such endpoint on the admin port");
+      }
+      await this.#operational.answer(req.method ?? "", path, res);
     } catch (error) {
       writeError(req, res, error, exchange, this.#log);
     }

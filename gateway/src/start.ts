@@ -11,7 +11,7 @@ import { docsPaths } from "./docs.ts";
 import { Gateway } from "./gateway.ts";
 import { countUpstreamAttempt, createMetrics } from "./metrics.ts";
 import { buildOpenApi } from "./openapi.ts";
-import { operationalPaths } from "./operational.ts";
+import { reservedPaths } from "./operational.ts";
 import { Router } from "./router.ts";
 import { buildRoutes } from "./routes.ts";
 
@@ -25,10 +25,7 @@ export function assembleGateway(
   services: readonly DescService[],
   logger: Logger,
 ): { gateway: Gateway; router: Router; writeTokens: TokenVerifier } {
-  const router = new Router(buildRoutes(services), [
-    ...operationalPaths.map((p) => p.path),
-    ...docsPaths,
-  ]);
+  const router = new Router(buildRoutes(services), [...reservedPaths, ...docsPaths]);
   const metrics = createMetrics();
   const backend = new BackendClient({
     target: config.backendAddress,
@@ -81,7 +78,8 @@ export async function start(signals: ShutdownSignals): Promise<void> {
       {
         url: `http://${host}:${address.port}/`,
         docs: `http://${host}:${address.port}/docs`,
-        metrics: `http://${host}:${address.port}/metrics`,
+        // The admin port: no Ingress routes to it (GATEWAY_ADMIN_PORT).
+        metrics: `http://${host}:${gateway.adminAddress().port}/metrics`,
         backend: config.backendAddress,
         routes: router.routes.length,
         writes: writeTokens.size > 0 ? "enabled" : "disabled",

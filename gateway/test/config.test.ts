@@ -5,6 +5,9 @@ describe("configuration", () => {
   it("has production defaults: port 8080, keep-alive above the ALB's 60 s idle timeout", () => {
     const c = loadConfig({});
     expect(c.port).toBe(8080);
+    // Metrics on a port of their own, which the chart's Ingress never routes to (CONTRACTS.md).
+    expect(c.adminPort).toBe(9090);
+    expect(c.writeTokensFile).toBeUndefined();
     expect(c.backendAddress).toBe("dns:///127.0.0.1:50051");
     expect(c.keepAliveTimeoutMs).toBeGreaterThan(60_000);
     expect(c.headersTimeoutMs).toBeLessThanOrEqual(c.requestTimeoutMs);
@@ -47,6 +50,8 @@ describe("configuration", () => {
     [{ BACKEND_ADDRESS: "backend:50051" }, "BACKEND_ADDRESS"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ GATEWAY_DEADLINE_MS: "9000", GATEWAY_MAX_DEADLINE_MS: "1000" }, "GATEWAY_DEADLINE_MS"],
+    [{ GATEWAY_ADMIN_PORT: "metrics" }, "GATEWAY_ADMIN_PORT"],
+    [{ GATEWAY_PORT: "9000", GATEWAY_ADMIN_PORT: "9000" }, "GATEWAY_ADMIN_PORT"],
   ])("names the bad variable in one line: %j", (env, name) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^invalid configuration: ${name} [^\\n]+$`));
   });

@@ -224,10 +224,10 @@ describe("server-streaming routes", () => {
   });
 
   it("counts open streams and messages sent in its metrics", async () => {
-    const { url } = await gateway();
+    const { url, adminUrl } = await gateway();
     const client = await open(`${url}/testing/v1/stream?count=2&hold=true`, sse);
     await expect.poll(() => client.events.length).toBe(2);
-    const metrics = async () => (await request(`${url}/metrics`)).text;
+    const metrics = async () => (await request(`${adminUrl}/metrics`)).text;
     const route = 'route="/testing/v1/stream",format="sse"';
     expect(await metrics()).toContain(`gateway_open_streams{${route}} 1`);
     expect(await metrics()).toContain(`gateway_stream_messages_total{${route}} 2`);

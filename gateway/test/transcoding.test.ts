@@ -588,24 +588,27 @@ describe("write authorization", () => {
 });
 
 describe("operations", () => {
-  it("reports liveness and readiness from grpc.health.v1", async () => {
+  it("stays ready while the backend reports NOT_SERVING: readiness is the gateway's own", async () => {
     expect((await request(`${gw.url}/healthz`)).status).toBe(200);
     expect((await request(`${gw.url}/readyz`)).status).toBe(200);
     backend.serving = false;
     try {
-      expect((await request(`${gw.url}/readyz`)).status).toBe(503);
+      // The ALB health check: a backend problem must not take every gateway out of the target group.
+      expect((await request(`${gw.url}/readyz`)).status).toBe(200);
+      expect((await request(`${gw.adminUrl}/readyz`)).status).toBe(200);
     } finally {
       backend.serving = true;
     }
   });
 
-  it("is not ready when the backend cannot be reached", async () => {
+  it("stays ready when the backend cannot be reached, and answers API calls with 503 JSON", async () => {
     const lonely = await startGateway([TestingService], {
       BACKEND_ADDRESS: "dns:///127.0.0.1:1",
     });
     try {
       const res = await request(`${lonely.url}/readyz`);
-      expect(res.status).toBe(503);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: "ready" });
       const call = await request(`${lonely.url}/testing/v1/shelves/s1`);
       expect(call.status).toBe(503);
       expect(call.body).toEqual({
@@ -618,10 +621,11 @@ describe("operations", () => {
     }
   });
 
-  it("exposes request and upstream metrics by route template", async () => {
+  it("exposes request and upstream metrics by route template on the admin port only", async () => {
     await request(`${gw.url}/testing/v1/shelves/s1`);
-    const res = await fetch(`${gw.url}/metrics`);
+    const res = await fetch(`${gw.adminUrl}/metrics`);
     const text = await res.text();
+    expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
     expect(text).toMatch(
       /gateway_http_requests_total\{route="\/testing\/v1\/\{name=shelves\/\*\}",method="GET",status="200"\} \d+/,
@@ -630,6 +634,24 @@ describe("operations", () => {
     expect(text).toMatch(
       /gateway_upstream_calls_total\{rpc="infinitypool.testing.v1.TestingService\/Fail",code="UNAVAILABLE"\} \d+/,
     );
+    // The public port, the one the Ingress routes to, does not serve them.
+    const outside = await request(`${gw.url}/metrics`);
+    expect(outside.status).toBe(404);
+    expect(outside.body).toMatchObject({ code: 5 });
+    expect(outside.text).not.toContain("gateway_http_requests_total");
+  });
+
+  it("serves only its own endpoints on the admin port", async () => {
+    for (const path of ["/healthz", "/readyz"]) {
+      expect((await request(`${gw.adminUrl}${path}`)).status).toBe(200);
+    }
+    for (const path of ["/testing/v1/shelves/s1", "/openapi.json", "/"]) {
+      const res = await request(`${gw.adminUrl}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(res.body).toMatchObject({ code: 5 });
+    }
+    const post = await request(`${gw.adminUrl}/metrics`, { method: "POST" });
+    expect(post.status).toBe(405);
   });
 
   it("keeps idle connections longer than the ALB (60 s) and bounds slow clients", () => {

@@ -16,6 +16,8 @@ export interface InProcessGateway {
   gateway: Gateway;
   router: Router;
   url: string;
+  /** The admin port (/metrics, /healthz, /readyz). */
+  adminUrl: string;
   /** Parsed JSON log lines written so far. */
   logs: Record<string, unknown>[];
   rawLogs(): string;
@@ -28,7 +30,12 @@ export async function startGateway(
   overrides: Partial<GatewayConfig> = {},
 ): Promise<InProcessGateway> {
   const config = {
-    ...loadConfig({ GATEWAY_PORT: "0", GATEWAY_HOST: "127.0.0.1", ...env }),
+    ...loadConfig({
+      GATEWAY_PORT: "0",
+      GATEWAY_ADMIN_PORT: "0",
+      GATEWAY_HOST: "127.0.0.1",
+      ...env,
+    }),
     ...overrides,
   };
   let raw = "";
@@ -48,6 +55,7 @@ export async function startGateway(
     gateway,
     router,
     url: `http://127.0.0.1:${address.port}`,
+    adminUrl: `http://127.0.0.1:${gateway.adminAddress().port}`,
     logs,
     rawLogs: () => raw,
     stop: () => gateway.shutdown(0),
@@ -57,6 +65,8 @@ export async function startGateway(
 export interface GatewayProcess {
   url: string;
   port: number;
+  /** The admin port (/metrics, /healthz, /readyz). */
+  adminUrl: string;
   child: ChildProcess;
   logs(): string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -66,7 +76,13 @@ export interface GatewayProcess {
 export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ["gateway/src/main.ts"], {
     cwd: repoDir,
-    env: { PATH: process.env.PATH ?? "", GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      GATEWAY_HOST: "127.0.0.1",
+      GATEWAY_PORT: "0",
+      GATEWAY_ADMIN_PORT: "0",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
@@ -86,10 +102,14 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
   for (;;) {
     const line = lines.find((l) => l.includes("gateway listening"));
     if (line) {
-      const port = Number(/:(\d+)\//.exec(JSON.parse(line).url)?.[1]);
+      const listening = JSON.parse(line);
+      const port = Number(/:(\d+)\//.exec(listening.url)?.[1]);
+      // The listening line names the metrics URL, which is on the admin port.
+      const adminPort = Number(/:(\d+)\//.exec(listening.metrics)?.[1]);
       return {
         url: `http://127.0.0.1:${port}`,
         port,
+        adminUrl: `http://127.0.0.1:${adminPort}`,
         child,
         logs: () => [...lines],
         exited,
