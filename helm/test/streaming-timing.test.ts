@@ -5,15 +5,16 @@
 import { describe, expect, test } from "vitest";
 import { loadConfig } from "../../gateway/src/config.ts";
 import { find, type Manifest, type RenderOptions, render } from "./support/helm.ts";
+import { mergedValues, renderable, shippedValues } from "./support/values-files.ts";
 
 // What the ALB uses when the load balancer has no idle_timeout attribute (ELB docs, "Connection
 // idle timeout": https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html).
 const ALB_DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
 
-const scenarios: Record<string, RenderOptions> = {
-  defaults: {},
-  production: { valuesFiles: ["ci/production-values.yaml"] },
-};
+// Every values file the chart ships that renders (rollout-timing.test.ts checks the same set).
+const scenarios: Record<string, RenderOptions> = Object.fromEntries(
+  renderable(shippedValues()).map((s) => [s.name, s.options]),
+);
 
 /** The ALB's idle timeout as the Ingress configures it, or the AWS default. */
 function albIdleTimeoutSeconds(manifests: Manifest[]): number {
@@ -49,11 +50,13 @@ describe.each(Object.entries(scenarios))(
       const attributes =
         ingress.metadata.annotations?.["alb.ingress.kubernetes.io/target-group-attributes"] ?? "";
       const delay = Number(/deregistration_delay\.timeout_seconds=(\d+)/.exec(attributes)?.[1]);
-      // SIGTERM comes after the preStop sleep and the gateway ends every stream at once; the ALB
-      // keeps the target's connections until the deregistration delay, so the final event gets out
-      // (plus the drain for unary requests) and clients reconnect to another pod.
-      expect(delay).toBeGreaterThan(sleep);
-      expect(delay - sleep).toBeGreaterThanOrEqual(config.shutdownTimeoutMs / 1000);
+      // The ALB stops routing to the pod R seconds into its termination and keeps its open
+      // connections for the deregistration delay after that; SIGTERM comes after the preStop
+      // sleep and the gateway then ends every stream at once. The final event reaches the client
+      // (which reconnects to another pod) only if SIGTERM comes before the ALB cuts.
+      const r = (mergedValues(options).ingress as { targetRegistrationSeconds: number })
+        .targetRegistrationSeconds;
+      expect(sleep).toBeLessThan(r + delay);
       // A stream outlives neither its maximum lifetime nor, then, any one pod by much.
       expect(config.streamMaxLifetimeMs).toBeGreaterThan(config.sseHeartbeatMs);
     });
