@@ -59,6 +59,15 @@ export interface Config {
   writeTokensFile: string | undefined;
   /** Serve unary gRPC calls on the fast path (grpc-unary.ts) rather than connect-node's. */
   grpcFastPath: boolean;
+  watch: WatchConfig;
+}
+
+/** WatchGreetings limits (see greetings/feed.ts). */
+export interface WatchConfig {
+  /** Greetings a stream may fall behind its client before it ends with RESOURCE_EXHAUSTED. */
+  bufferMessages: number;
+  /** How long open streams wait for a lost LISTEN connection to return before UNAVAILABLE. */
+  reconnectGraceMs: number;
 }
 
 const schema = z.object({
@@ -104,6 +113,8 @@ const schema = z.object({
   WRITE_TOKENS: z.string().default(""),
   WRITE_TOKENS_FILE: nonEmpty.optional(),
   BACKEND_GRPC_FAST_PATH: boolean.default(true),
+  WATCH_BUFFER_MESSAGES: integer(1, 1_000_000).default(1_024),
+  WATCH_RECONNECT_GRACE_MS: integer(0, 600_000).default(15_000),
 });
 
 /**
@@ -160,5 +171,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     writeTokens: parseTokens(e.WRITE_TOKENS),
     writeTokensFile: e.WRITE_TOKENS_FILE,
     grpcFastPath: e.BACKEND_GRPC_FAST_PATH,
+    watch: {
+      bufferMessages: e.WATCH_BUFFER_MESSAGES,
+      reconnectGraceMs: e.WATCH_RECONNECT_GRACE_MS,
+    },
   };
 }

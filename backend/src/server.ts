@@ -5,6 +5,7 @@ import { createServiceImplSpec, type Interceptor } from "@connectrpc/connect";
 import { type ConnectNodeAdapterOptions, connectNodeAdapter } from "@connectrpc/connect-node";
 import { atMost } from "@infinity-pool/runtime/signals";
 import { unaryGrpcHandler } from "./grpc-unary.ts";
+import { http2StreamValues } from "./http2-stream.ts";
 import { strictJsonOptions } from "./protocol/strict-json.ts";
 import type { ServiceRegistration } from "./services.ts";
 
@@ -62,7 +63,9 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   // The fast path first: connectNodeAdapter writes its default acceptCompression (gzip, br) into
   // the object, a default the fast path leaves to connect (it never compresses; grpc-unary.ts).
   const unary = options.unaryFastPath === false ? () => false : unaryGrpcHandler(handlerOptions);
-  const connect = connectNodeAdapter(handlerOptions);
+  // The context values reach a streaming handler its HTTP/2 stream, so it can reset the stream when
+  // the client stops reading (http2-stream.ts). Streaming calls never take the unary fast path.
+  const connect = connectNodeAdapter({ ...handlerOptions, contextValues: http2StreamValues });
   const server = http2.createServer((req, res) => {
     if (!unary(req, res)) connect(req, res);
   });

@@ -5,6 +5,7 @@ import { TokenSource, TokenVerifier } from "@infinity-pool/runtime/tokens";
 import { authorizeWrites } from "./auth/authorize-writes.ts";
 import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
+import { GreetingFeed } from "./greetings/feed.ts";
 import { HealthMonitor } from "./health.ts";
 import { observe } from "./interceptors.ts";
 import { startServer } from "./server.ts";
@@ -23,6 +24,7 @@ export async function start(signals: ShutdownSignals): Promise<void> {
     if (config.migrateOnStart) await database.migrate();
     const health = new HealthMonitor(database, config.healthCheckIntervalMs, log);
     await health.start();
+    const feed = new GreetingFeed(database, config.watch, log);
     // Counts only: a token never reaches a log line.
     const tokens = new TokenSource({
       inline: config.writeTokens,
@@ -37,7 +39,7 @@ export async function start(signals: ShutdownSignals): Promise<void> {
     const server = await startServer({
       host: config.host,
       port: config.port,
-      services: services(database, health),
+      services: services(database, health, feed),
       // observe wraps authorisation, so refused calls are logged (as UNAUTHENTICATED) too.
       interceptors: [observe(log, health), authorizeWrites(verifier)],
       unaryFastPath: config.grpcFastPath,
@@ -53,7 +55,11 @@ export async function start(signals: ShutdownSignals): Promise<void> {
     signals.ready(log, async () => {
       tokens.close();
       health.shutdown();
-      await server.close(config.shutdownTimeoutMs);
+      const drained = server.close(config.shutdownTimeoutMs);
+      // Streams never finish by themselves: after the GOAWAY they end with UNAVAILABLE, so clients
+      // resume on another backend and the drain is not spent waiting for them.
+      await feed.close();
+      await drained;
       // A query still stuck after the drain would hold pool.end() until its statement timeout.
       await atMost(1_000, database.close());
     });

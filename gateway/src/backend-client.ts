@@ -8,7 +8,13 @@ import {
   HealthCheckResponse_ServingStatus,
 } from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
 import { Code } from "@infinity-pool/runtime/status";
-import { type Backend, type CallOptions, type CallResult, UpstreamError } from "./backend.ts";
+import {
+  type Backend,
+  type CallOptions,
+  type CallResult,
+  type StreamOptions,
+  UpstreamError,
+} from "./backend.ts";
 
 /** Where BackendClient connects and how it retries; durations in milliseconds. */
 export interface BackendClientOptions {
@@ -125,6 +131,45 @@ export class BackendClient implements Backend {
         }
         await sleep(pause);
       }
+    }
+  }
+
+  /**
+   * Opens a server-streaming call (see Backend.stream). grpc-js' stream is a Readable in object
+   * mode: while this generator is not pulled its buffer fills (16 messages), grpc-js stops reading
+   * and HTTP/2 flow control stops the backend.
+   */
+  async *stream(
+    method: DescMethod,
+    request: Message,
+    options: StreamOptions,
+  ): AsyncGenerator<Message> {
+    const metadata = new grpc.Metadata();
+    for (const key in options.metadata) metadata.set(key, options.metadata[key] as string);
+    const codec = codecOf(method);
+    const call = this.#client.makeServerStreamRequest(
+      codec.path,
+      codec.serialize,
+      codec.deserialize,
+      request,
+      metadata,
+      { deadline: Number.POSITIVE_INFINITY },
+    );
+    const cancel = () => call.cancel();
+    if (options.signal.aborted) cancel();
+    else options.signal.addEventListener("abort", cancel, { once: true });
+    let code: Code = Code.OK;
+    try {
+      for await (const message of call as AsyncIterable<Message>) yield message;
+    } catch (e) {
+      const error = e as grpc.ServiceError;
+      code = statusCode(error);
+      throw new UpstreamError(code, error.details ?? error.message, 1, { cause: error });
+    } finally {
+      options.signal.removeEventListener("abort", cancel);
+      // A consumer that stops early (return()) leaves the call open otherwise.
+      call.cancel();
+      this.#options.onAttempt?.(method, code);
     }
   }
 

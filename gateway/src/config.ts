@@ -46,6 +46,10 @@ export interface GatewayConfig {
   keepAliveTimeoutMs: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** A streaming response ends after this long, with a final event telling the client to resume. */
+  streamMaxLifetimeMs: number;
+  /** Interval of the comment lines that keep an idle Server-Sent Events stream open. */
+  sseHeartbeatMs: number;
 }
 
 const schema = z.object({
@@ -76,6 +80,8 @@ const schema = z.object({
   GATEWAY_KEEP_ALIVE_TIMEOUT_MS: integer(1, 3_600_000).default(65_000),
   GATEWAY_HEADERS_TIMEOUT_MS: integer(1, 3_600_000).default(15_000),
   GATEWAY_REQUEST_TIMEOUT_MS: integer(1, 3_600_000).default(30_000),
+  GATEWAY_STREAM_MAX_LIFETIME_MS: integer(1_000, 86_400_000).default(900_000),
+  GATEWAY_SSE_HEARTBEAT_MS: integer(100, 600_000).default(15_000),
 });
 
 /**
@@ -124,5 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     keepAliveTimeoutMs: c.GATEWAY_KEEP_ALIVE_TIMEOUT_MS,
     headersTimeoutMs: c.GATEWAY_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: c.GATEWAY_REQUEST_TIMEOUT_MS,
+    streamMaxLifetimeMs: c.GATEWAY_STREAM_MAX_LIFETIME_MS,
+    sseHeartbeatMs: c.GATEWAY_SSE_HEARTBEAT_MS,
   };
 }

@@ -24,6 +24,7 @@ import { renderResponse, writeJson } from "./response.ts";
 import type { Router } from "./router.ts";
 import type { Route } from "./routes.ts";
 import { malformedRequestResponse, writeError } from "./status.ts";
+import { resumedQuery, StreamResponses } from "./stream-response.ts";
 
 /** Everything a Gateway works with; `start.ts` builds each part. */
 export interface GatewayOptions {
@@ -68,6 +69,7 @@ export class Gateway {
   readonly #operational: OperationalEndpoints;
   readonly #docs = new DocsPage();
   readonly #cors: CorsPolicy;
+  readonly #streams: StreamResponses;
   #draining = false;
   #inflight = 0;
   #idleWaiters: (() => void)[] = [];
@@ -94,6 +96,13 @@ export class Gateway {
       metrics: options.metrics,
       openApi: options.openApi,
       draining: () => this.#draining,
+    });
+    this.#streams = new StreamResponses({
+      backend: options.backend,
+      metrics: options.metrics,
+      log: options.logger,
+      maxLifetimeMs: options.config.streamMaxLifetimeMs,
+      heartbeatMs: options.config.sseHeartbeatMs,
     });
     const config = this.#config;
     this.server = createServer(
@@ -160,6 +169,9 @@ export class Gateway {
     if (delayMs > 0) await sleep(delayMs);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
+    // Streams never finish by themselves: each ends now with a final event telling its client to
+    // reconnect, which the load balancer sends to another gateway.
+    this.#streams.closeAll();
     const idle = new Promise<void>((resolve) => {
       if (this.#inflight === 0) resolve();
       else this.#idleWaiters.push(resolve);
@@ -297,6 +309,15 @@ export class Gateway {
     if (match.kind === "method-not-allowed") throw methodNotAllowed(method, match.allow.join(", "));
     ex.route = match.route.template.source;
     const call = await this.#read(req, match.route, match.rawValues, query, ex.requestId, signal);
+    if (match.route.streaming) {
+      const { route, request, options } = call;
+      return this.#streams.serve(
+        { route, request, metadata: options.metadata, signal },
+        req,
+        res,
+        ex,
+      );
+    }
     return this.#unary(call, res, ex);
   }
 
@@ -322,7 +343,10 @@ export class Gateway {
     } else if (hasBody(req)) {
       throw badRequest("this route takes no request body");
     }
-    const request = buildRequest(route, rawValues, query, body);
+    // A reconnecting EventSource names the last event it saw; the stream resumes after it.
+    const lastEventId = route.streaming ? req.headers["last-event-id"] : undefined;
+    const resumeFrom = typeof lastEventId === "string" ? lastEventId : undefined;
+    const request = buildRequest(route, rawValues, resumedQuery(route, query, resumeFrom), body);
     const grpcTimeout = req.headers["grpc-timeout"];
     const deadline = deadlineFrom(
       typeof grpcTimeout === "string" ? grpcTimeout : undefined,

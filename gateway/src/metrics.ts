@@ -1,6 +1,6 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { type Code, codeName } from "@infinity-pool/runtime/status";
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** The gateway's Prometheus metrics (prom-client) and the registry `/metrics` exposes. */
 export interface GatewayMetrics {
@@ -8,6 +8,10 @@ export interface GatewayMetrics {
   requests: Counter<"route" | "method" | "status">;
   duration: Histogram<"route" | "method">;
   upstream: Counter<"rpc" | "code">;
+  /** Streaming responses open now, by route template and format (ndjson, sse). */
+  openStreams: Gauge<"route" | "format">;
+  /** Messages written to streaming responses, by route template and format. */
+  streamMessages: Counter<"route" | "format">;
 }
 
 /**
@@ -37,6 +41,18 @@ export function createMetrics(): GatewayMetrics {
       name: "gateway_upstream_calls_total",
       help: "gRPC calls to the backend by RPC and status code, one per attempt.",
       labelNames: ["rpc", "code"],
+      registers: [registry],
+    }),
+    openStreams: new Gauge({
+      name: "gateway_open_streams",
+      help: "Streaming responses open now, by route template and format (ndjson, sse).",
+      labelNames: ["route", "format"],
+      registers: [registry],
+    }),
+    streamMessages: new Counter({
+      name: "gateway_stream_messages_total",
+      help: "Messages written to streaming responses, by route template and format.",
+      labelNames: ["route", "format"],
       registers: [registry],
     }),
   };

@@ -4,6 +4,7 @@
 // body shaped like google.rpc.Status, no error-level log, no row from a refused write, every stored
 // greeting valid, both processes up. Failures found are kept as fixed cases in
 // hostile-input.test.ts. Runs are bounded (1,200 requests, a few seconds) to keep the suite fast.
+import { connect } from "node:net";
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 import { TestingService } from "@infinity-pool/proto/infinitypool/testing/v1/testing_pb.js";
 import { GreetingService } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
@@ -189,6 +190,61 @@ async function send(port: number, r: HostileRequest): Promise<RawResponse> {
   );
 }
 
+/**
+ * Like send, for a route whose answer may be a stream that never ends: a 200 is returned as soon
+ * as its head is in (the connection is then dropped), anything else once the server closes.
+ */
+function sendForHead(port: number, r: HostileRequest): Promise<RawResponse> {
+  const body = r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, "utf8");
+  const head =
+    `${r.method} ${r.target} HTTP/1.1\r\nHost: x\r\n` +
+    r.headers.map(([k, v]) => `${k}: ${v}\r\n`).join("") +
+    (r.body === undefined ? "" : `Content-Length: ${body.length}\r\n`) +
+    "Connection: close\r\n\r\n";
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let text = "";
+    const finish = () => {
+      socket.destroy();
+      const responses = parseHead(text);
+      resolve(responses ?? { status: Number.NaN, headers: {}, body: "" });
+    };
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString("latin1");
+      const response = parseHead(text);
+      if (response?.status === 200) finish();
+    });
+    socket.on("error", reject);
+    socket.on("close", finish);
+    socket.write(Buffer.concat([Buffer.from(head, "latin1"), body]));
+    setTimeout(finish, 5_000).unref();
+  });
+}
+
+/** The final response's status and headers (a 100 Continue skipped) and its body so far. */
+function parseHead(text: string): RawResponse | undefined {
+  let rest = text;
+  for (;;) {
+    const end = rest.indexOf("\r\n\r\n");
+    if (!rest.startsWith("HTTP/") || end < 0) return undefined;
+    const [statusLine = "", ...headerLines] = rest.slice(0, end).split("\r\n");
+    const status = Number(statusLine.split(" ")[1]);
+    rest = rest.slice(end + 4);
+    if (status < 200) continue;
+    const headers: Record<string, string> = {};
+    for (const line of headerLines) {
+      const i = line.indexOf(":");
+      headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+    }
+    const length = Number(headers["content-length"] ?? 0);
+    return {
+      status,
+      headers,
+      body: Buffer.from(rest.slice(0, length), "latin1").toString("utf8"),
+    };
+  }
+}
+
 /** A Grpc-Timeout the gateway honours that is shorter than its own default deadline. */
 function clientDeadlineShorterThanDefault(r: HostileRequest): boolean {
   const value = r.headers.find(([k]) => k === "grpc-timeout")?.[1];
@@ -335,7 +391,8 @@ describe.skipIf(skipWithoutPostgres)("generated hostile requests: GreetingServic
   });
 
   it("never a 5xx, no row from a refused write, every stored greeting valid", async () => {
-    const routes = gw.router.routes;
+    // Streams never end by themselves: the next property reads only their status line.
+    const routes = gw.router.routes.filter((r) => !r.streaming);
     await fc.assert(
       fc.asyncProperty(
         fc
@@ -370,6 +427,31 @@ describe.skipIf(skipWithoutPostgres)("generated hostile requests: GreetingServic
     expect(seriousLogs(gw.logs)).toEqual([]);
     expect(backend.logs().filter((l) => /"level":"(error|fatal)"/.test(l))).toEqual([]);
     expect(backend.child.exitCode).toBeNull();
+  });
+
+  it("streaming routes: never a 5xx, an error body or a stream", async () => {
+    const streaming = gw.router.routes.filter((r) => r.streaming);
+    expect(streaming.map((r) => r.method.name)).toEqual(["WatchGreetings"]);
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .constantFrom(...streaming)
+          .chain((route) => hostileRequest(route).map((r) => ({ route, r }))),
+        async ({ route, r }) => {
+          const res = await sendForHead(port, r);
+          checkResponse(r, res);
+          checkIntegerSpellings(route, r, res.status);
+          if (res.status === 200 && r.method !== "HEAD") {
+            expect(res.headers["content-type"], r.target).toMatch(
+              /^(application\/x-ndjson|text\/event-stream)$/,
+            );
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(seriousLogs(gw.logs)).toEqual([]);
+    expect(backend.logs().filter((l) => /"level":"(error|fatal)"/.test(l))).toEqual([]);
   });
 
   it("the backend's Connect JSON and the gateway agree: what one refuses, the other refuses", async () => {
@@ -454,7 +536,10 @@ describe("generated hostile requests: every TestingService route", () => {
   it("never a 5xx and no error-level log", async () => {
     // Fail answers whatever status and delay its request names: a 5xx there is the test double's
     // job, not a gateway fault.
-    const routes = gw.router.routes.filter((r) => r.method.name !== "Fail");
+    // StreamEcho too answers with whatever count, delay and status its request names.
+    const routes = gw.router.routes.filter(
+      (r) => r.method.name !== "Fail" && r.method.name !== "StreamEcho",
+    );
     expect(routes.length).toBeGreaterThan(8);
     await fc.assert(
       fc.asyncProperty(

@@ -105,3 +105,9 @@ export function validateId(id: bigint): bigint {
   if (id <= 0n) throw invalid("id must be a positive integer");
   return id;
 }
+
+/** WatchGreetings' resume point: undefined when unset (live only), else a non-negative id. */
+export function validateSinceId(sinceId: bigint | undefined): bigint | undefined {
+  if (sinceId !== undefined && sinceId < 0n) throw invalid("since_id must not be negative");
+  return sinceId;
+}
