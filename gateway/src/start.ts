@@ -7,6 +7,7 @@ import { WriteAuth } from "./auth.ts";
 import { BackendClient } from "./backend-client.ts";
 import { type GatewayConfig, loadConfig } from "./config.ts";
 import { Gateway } from "./gateway.ts";
+import { Http2BackendClient } from "./http2-backend-client.ts";
 import { countUpstreamAttempt, createMetrics } from "./metrics.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { operationalPaths } from "./operational.ts";
@@ -15,7 +16,7 @@ import { buildRoutes } from "./routes.ts";
 
 /**
  * Builds a gateway for `services` from its parts: the routes of their google.api.http
- * annotations, the grpc-js backend client, metrics, write authorisation and the OpenAPI document.
+ * annotations, the backend client (GATEWAY_BACKEND_CLIENT), metrics, write authorisation and the OpenAPI document.
  * Throws RouteError, RouterError or TemplateError when an annotation cannot be served.
  */
 export function assembleGateway(
@@ -28,7 +29,8 @@ export function assembleGateway(
     operationalPaths.map((p) => p.path),
   );
   const metrics = createMetrics();
-  const backend = new BackendClient({
+  const client = config.backendClient === "grpc-js" ? BackendClient : Http2BackendClient;
+  const backend = new client({
     target: config.backendAddress,
     maxAttempts: config.getMaxAttempts,
     refreshMs: config.backendRefreshMs,
