@@ -18,6 +18,8 @@ export interface BackendClientOptions {
   refreshMs: number;
   /** Observes each attempt's outcome, for metrics. */
   onAttempt?: (method: DescMethod, code: Code) => void;
+  /** Keepalive PING interval and timeout (upstream.ts `connectionSettings` when absent). */
+  keepalive?: { timeMs: number; timeoutMs: number };
 }
 
 const channelOptions: grpc.ChannelOptions = {
@@ -57,7 +59,15 @@ export class BackendClient implements Backend {
   }
 
   #newClient(): grpc.Client {
-    return new grpc.Client(this.#options.target, grpc.credentials.createInsecure(), channelOptions);
+    const keepalive = this.#options.keepalive;
+    const options = keepalive
+      ? {
+          ...channelOptions,
+          "grpc.keepalive_time_ms": keepalive.timeMs,
+          "grpc.keepalive_timeout_ms": keepalive.timeoutMs,
+        }
+      : channelOptions;
+    return new grpc.Client(this.#options.target, grpc.credentials.createInsecure(), options);
   }
 
   #refresh(): void {

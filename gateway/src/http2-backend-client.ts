@@ -44,6 +44,10 @@ export class Http2BackendClient implements Backend {
     const target = parseTarget(options.target);
     this.#channel = new Channel(target, {
       ...connectionSettings,
+      ...(options.keepalive && {
+        keepaliveTimeMs: options.keepalive.timeMs,
+        keepaliveTimeoutMs: options.keepalive.timeoutMs,
+      }),
       authority: target.authority,
       refreshMs: options.refreshMs,
     });
