@@ -6,7 +6,7 @@ import type { JsonValue, Message } from "@bufbuild/protobuf";
 import type { Logger } from "@infinity-pool/runtime/logger";
 import { atMost } from "@infinity-pool/runtime/signals";
 import { Code } from "@infinity-pool/runtime/status";
-import { accessLogger, accessLogLine, type Exchange } from "./access-log.ts";
+import { AccessLog, accessLogLine, type Exchange } from "./access-log.ts";
 import type { WriteAuth } from "./auth.ts";
 import type { Backend, CallOptions } from "./backend.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -58,7 +58,7 @@ export class Gateway {
   readonly #auth: WriteAuth;
   readonly #metrics: GatewayMetrics;
   readonly #log: Logger;
-  readonly #accessLog: Logger;
+  readonly #accessLog: AccessLog;
   readonly #operational: OperationalEndpoints;
   #draining = false;
   #inflight = 0;
@@ -72,7 +72,7 @@ export class Gateway {
     this.#auth = options.auth;
     this.#metrics = options.metrics;
     this.#log = options.logger;
-    this.#accessLog = accessLogger(options.logger);
+    this.#accessLog = new AccessLog(options.logger);
     this.#operational = new OperationalEndpoints({
       backend: options.backend,
       metrics: options.metrics,
@@ -169,7 +169,7 @@ export class Gateway {
     const line = accessLogLine(req, res, exchange, seconds);
     this.#metrics.requests.inc({ route: exchange.route, method: line.method, status: line.status });
     this.#metrics.duration.observe({ route: exchange.route, method: line.method }, seconds);
-    this.#accessLog.info(line, "request");
+    this.#accessLog.write(line);
     this.#inflight--;
     if (this.#inflight === 0 && this.#idleWaiters.length > 0) {
       for (const resolve of this.#idleWaiters) resolve();
