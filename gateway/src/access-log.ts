@@ -144,11 +144,30 @@ function fastPath(log: Logger): FastPath | undefined {
   if (!plain || typeof prefix !== "string" || typeof time !== "function") return undefined;
   return {
     prefix,
-    time: time as () => string,
+    // pino's ISO timestamp, from a cache that turns over once a second (see isoTimeCached).
+    time: time === pino.stdTimeFunctions.isoTime ? isoTimeCached : (time as () => string),
     bindings: String(state[s.chindingsSym] ?? ""),
     end: String(state[s.endSym]),
     stream: stream as FastPath["stream"],
   };
+}
+
+let cachedSecond = -1;
+let cachedPrefix = "";
+
+/**
+ * `,"time":"2026-11-30T01:16:07.123Z"`, what pino.stdTimeFunctions.isoTime writes, without a Date
+ * per line: the text up to the seconds is made once a second, the milliseconds added to it.
+ * (`toISOString` cost about 1 µs a call, mostly its time zone lookup.)
+ */
+export function isoTimeCached(now = Date.now()): string {
+  const second = Math.floor(now / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = `,"time":"${new Date(second * 1000).toISOString().slice(0, 20)}`;
+  }
+  const ms = now - second * 1000;
+  return `${cachedPrefix}${ms < 10 ? "00" : ms < 100 ? "0" : ""}${ms}Z"`;
 }
 
 /** The fields of an access line as pino writes them: `,"key":value` for each one present. */

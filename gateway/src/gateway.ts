@@ -156,7 +156,7 @@ export class Gateway {
     // Headers every answer carries, errors included (CORS response headers belong here too).
     res.setHeader("x-request-id", exchange.requestId);
     if (this.#draining) res.setHeader("connection", "close");
-    res.once("close", () => this.#finish(req, res, exchange, started));
+    res.on("close", () => this.#finish(req, res, exchange, started));
     try {
       await this.#dispatch(req, res, exchange);
     } catch (error) {
@@ -265,7 +265,7 @@ function requestTarget(req: IncomingMessage): { path: string; query: string } {
 /** Aborted when the client hangs up before its response ends: the upstream call is cancelled. */
 function cancelledWhenClientLeaves(res: ServerResponse): AbortSignal {
   const abort = new AbortController();
-  res.once("close", () => {
+  res.on("close", () => {
     if (!res.writableFinished) abort.abort();
   });
   return abort.signal;

@@ -2,8 +2,14 @@ import { Writable } from "node:stream";
 import { createLogger, type Logger } from "@infinity-pool/runtime/logger";
 import { Code } from "@infinity-pool/runtime/status";
 import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
-import { type AccessLine, AccessLog, accessLogLine, type Exchange } from "../src/access-log.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  type AccessLine,
+  AccessLog,
+  accessLogLine,
+  type Exchange,
+  isoTimeCached,
+} from "../src/access-log.ts";
 import { rawRequest, serve, type TestServer } from "./support/http.ts";
 
 let server: TestServer | undefined;
@@ -156,5 +162,16 @@ describe("AccessLog", () => {
     const { log, lines: written } = capture("info", { mixin: () => ({ zone: "a" }) });
     new AccessLog(log).write(lines[0] as AccessLine);
     expect(JSON.parse(written[0] as string)).toMatchObject({ zone: "a", requestId: "r1" });
+  });
+});
+
+describe("isoTimeCached", () => {
+  it("writes what pino.stdTimeFunctions.isoTime writes, at every millisecond of a second and across seconds", () => {
+    const start = Date.UTC(2026, 10, 30, 23, 59, 58, 0);
+    for (let t = start; t < start + 3_000; t += 1) {
+      vi.setSystemTime(t);
+      expect(isoTimeCached(t)).toBe(pino.stdTimeFunctions.isoTime());
+    }
+    vi.useRealTimers();
   });
 });
