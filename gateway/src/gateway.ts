@@ -182,7 +182,7 @@ export class Gateway {
    * would be answered before routing; a server-streaming route would branch at the end.
    */
   async #dispatch(req: IncomingMessage, res: ServerResponse, ex: Exchange): Promise<void> {
-    const signal = cancelledWhenClientLeaves(res);
+    const signal = cancelledWhenClientLeaves(req);
     const { path, query } = requestTarget(req);
     const method = req.method ?? "";
     if (this.#operational.serves(path)) {
@@ -262,11 +262,22 @@ function requestTarget(req: IncomingMessage): { path: string; query: string } {
   return q < 0 ? { path: url, query: "" } : { path: url.slice(0, q), query: url.slice(q + 1) };
 }
 
-/** Aborted when the client hangs up before its response ends: the upstream call is cancelled. */
-function cancelledWhenClientLeaves(res: ServerResponse): AbortSignal {
-  const abort = new AbortController();
-  res.on("close", () => {
-    if (!res.writableFinished) abort.abort();
-  });
-  return abort.signal;
+const connectionSignals = new WeakMap<Socket, AbortSignal>();
+
+/**
+ * Aborted when the client's connection closes: its upstream calls are cancelled. A client that
+ * hangs up before its response ends closes the connection (HTTP/1.1 has no other way to cancel),
+ * and so does every way the gateway gives up on a response (`destroy`). One signal serves all the
+ * requests of a connection, so a request costs no AbortController and no listener of its own.
+ */
+function cancelledWhenClientLeaves(req: IncomingMessage): AbortSignal {
+  const socket = req.socket;
+  let signal = connectionSignals.get(socket);
+  if (signal === undefined) {
+    const abort = new AbortController();
+    socket.once("close", () => abort.abort());
+    signal = abort.signal;
+    connectionSignals.set(socket, signal);
+  }
+  return signal;
 }

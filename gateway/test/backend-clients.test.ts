@@ -286,6 +286,28 @@ describe("wire behaviour, from a scripted HTTP/2 server", () => {
     expect(sent.map((a) => a.rstCode)).toEqual([8, 8]);
   });
 
+  it("cancels every call open under a signal when it aborts, and no call that ended", async () => {
+    const before = server.count("silent");
+    const results = await withBoth(server.target, async (client) => {
+      const abort = new AbortController();
+      const done = await outcome(client, TestingService.method.fail, fail("ok"), {
+        signal: abort.signal,
+      });
+      const open = [1, 2, 3].map(() =>
+        outcome(client, TestingService.method.fail, fail("silent"), { signal: abort.signal }),
+      );
+      setTimeout(() => abort.abort(), 150);
+      return { done, open: await Promise.all(open) };
+    });
+    for (const name of names) {
+      expect(results[name].done, name).toEqual({ ok: true, response: { code: 7 } });
+      for (const o of results[name].open) expect(o, name).toMatchObject({ code: Code.CANCELLED });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const sent = server.attempts.filter((a) => a.script === "silent").slice(before);
+    expect(sent.map((a) => a.rstCode)).toEqual([8, 8, 8, 8, 8, 8]);
+  });
+
   it("fails a call cancelled or out of time before it starts, and sends nothing", async () => {
     const results = await withBoth(server.target, async (client, name) => {
       const before = server.count("silent");

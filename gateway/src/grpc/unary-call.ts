@@ -123,12 +123,12 @@ class UnaryCall implements PickWaiter {
       return;
     }
     this.#timer = setTimeout(deadlineReached, Math.min(remaining, 2 ** 31 - 1), this);
-    signal?.addEventListener("abort", this);
+    if (signal !== undefined) watch(signal, this);
     this.#pick();
   }
 
-  /** The `signal` fired (EventListener interface). */
-  handleEvent(): void {
+  /** The `signal` fired. */
+  aborted(): void {
     this.#cancel(Code.CANCELLED, "Cancelled on client");
   }
 
@@ -345,12 +345,39 @@ class UnaryCall implements PickWaiter {
   #finish(): void {
     this.#done = true;
     clearTimeout(this.#timer);
-    this.#options.signal?.removeEventListener("abort", this);
+    const signal = this.#options.signal;
+    if (signal !== undefined) unwatch(signal, this);
     if (this.#waiting) {
       this.#waiting = false;
       this.#channel.cancelWait(this);
     }
   }
+}
+
+// The calls open under each signal. A signal gets one "abort" listener, however many calls it
+// governs (the gateway uses one per client connection): EventTarget's addEventListener and
+// removeEventListener per call cost more than the rest of the call's bookkeeping together.
+const watched = new WeakMap<AbortSignal, Set<UnaryCall>>();
+
+function watch(signal: AbortSignal, call: UnaryCall): void {
+  let calls = watched.get(signal);
+  if (calls === undefined) {
+    const open = new Set<UnaryCall>();
+    calls = open;
+    watched.set(signal, open);
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const c of [...open]) c.aborted();
+      },
+      { once: true },
+    );
+  }
+  calls.add(call);
+}
+
+function unwatch(signal: AbortSignal, call: UnaryCall): void {
+  watched.get(signal)?.delete(call);
 }
 
 // Stream listeners shared by every call (the call hangs off the stream): no closures per call.
