@@ -8,6 +8,7 @@ export default defineConfig({
       "gateway/test/**/*.test.ts",
       "helm/test/**/*.test.ts",
       "infrastructure/test/**/*.test.ts",
+      "test/**/*.test.ts",
     ],
     // Tests start real servers and processes; on a 2-core machine a generous timeout avoids flakes.
     testTimeout: 60_000,

@@ -53,6 +53,7 @@ network=$(unit_outputs network)
 cluster=$(unit_outputs cluster)
 registry=$(unit_outputs registry)
 database=$(unit_outputs database)
+workload=$(unit_outputs workload-access)
 
 emit vpc_cidr_block "$network" '.vpc_cidr_block.value'
 emit database_subnet_cidr_blocks "$network" '.database_subnet_cidr_blocks.value'
@@ -63,3 +64,6 @@ emit db_host "$database" '.endpoint.value'
 emit db_port "$database" '.port.value'
 emit db_name "$database" '.database_name.value'
 emit db_secret_arn "$database" '.master_secret_arn.value'
+# The EKS Pod Identity association: the chart refuses to render a backend it would not cover.
+emit pod_identity_namespace "$workload" '.namespace.value'
+emit pod_identity_service_account "$workload" '.service_account.value'

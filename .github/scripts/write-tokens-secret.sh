@@ -9,6 +9,7 @@
 # left by an earlier client-side apply is removed.
 #
 # Usage: write-tokens-secret.sh NAMESPACE SECRET_NAME [KEY]   (env WRITE_TOKENS, optional)
+# The namespace must exist (release-namespace.sh creates it).
 set -euo pipefail
 
 namespace=${1:?usage: write-tokens-secret.sh NAMESPACE SECRET_NAME [KEY]}
@@ -16,8 +17,12 @@ secret=${2:?usage: write-tokens-secret.sh NAMESPACE SECRET_NAME [KEY]}
 key=${3:-tokens}
 manager=infinity-pool-pipeline
 
-kubectl create namespace "$namespace" --dry-run=client -o yaml |
-  kubectl apply --server-side --field-manager="$manager" -f - >/dev/null
+# The namespace comes from release-namespace.sh, which labels it. Applying it here too, under the
+# same field manager and without those labels, would strip them (server-side apply semantics).
+if ! kubectl get namespace "$namespace" >/dev/null 2>&1; then
+  echo "write-tokens-secret: namespace $namespace does not exist; run release-namespace.sh first" >&2
+  exit 1
+fi
 
 if [[ -n ${WRITE_TOKENS:-} ]]; then
   printf '%s' "$WRITE_TOKENS" |

@@ -7,6 +7,7 @@ import {
   nonEmpty,
   parseEnv,
 } from "@infinity-pool/runtime/config";
+import { parseTokens } from "@infinity-pool/runtime/tokens";
 import { z } from "zod";
 
 /**
@@ -52,8 +53,21 @@ export interface Config {
   migrateOnStart: boolean;
   healthCheckIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** Write tokens given inline (WRITE_TOKENS), comma-separated in the environment. */
+  writeTokens: string[];
+  /** A file of write tokens (WRITE_TOKENS_FILE), re-read while the backend runs. */
+  writeTokensFile: string | undefined;
   /** Serve unary gRPC calls on the fast path (grpc-unary.ts) rather than connect-node's. */
   grpcFastPath: boolean;
+  watch: WatchConfig;
+}
+
+/** WatchGreetings limits (see greetings/feed.ts). */
+export interface WatchConfig {
+  /** Greetings a stream may fall behind its client before it ends with RESOURCE_EXHAUSTED. */
+  bufferMessages: number;
+  /** How long open streams wait for a lost LISTEN connection to return before UNAVAILABLE. */
+  reconnectGraceMs: number;
 }
 
 const schema = z.object({
@@ -96,7 +110,11 @@ const schema = z.object({
   MIGRATE_ON_START: boolean.default(true),
   HEALTH_CHECK_INTERVAL_MS: integer(100, 600_000).default(2_000),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  WRITE_TOKENS: z.string().default(""),
+  WRITE_TOKENS_FILE: nonEmpty.optional(),
   BACKEND_GRPC_FAST_PATH: boolean.default(true),
+  WATCH_BUFFER_MESSAGES: integer(1, 1_000_000).default(1_024),
+  WATCH_RECONNECT_GRACE_MS: integer(0, 600_000).default(15_000),
 });
 
 /**
@@ -150,6 +168,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START,
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    writeTokens: parseTokens(e.WRITE_TOKENS),
+    writeTokensFile: e.WRITE_TOKENS_FILE,
     grpcFastPath: e.BACKEND_GRPC_FAST_PATH,
+    watch: {
+      bufferMessages: e.WATCH_BUFFER_MESSAGES,
+      reconnectGraceMs: e.WATCH_RECONNECT_GRACE_MS,
+    },
   };
 }

@@ -129,13 +129,16 @@ function unaryMethods(routes: ConnectNodeAdapterOptions["routes"]): Map<string, 
   const recorder: ConnectRouter = {
     handlers: [] as UniversalHandler[],
     service<T extends DescService>(service: T, impl: Partial<ServiceImpl<T>>, options?: object) {
-      refuseUnsupported(options, `router.service(${service.typeName})`, {});
+      refuseUnsupported(options, `router.service(${service.typeName})`, {
+        jsonOptions: () => true,
+      });
       const spec = createServiceImplSpec(service, impl);
       for (const method of service.methods) add(spec.methods[method.localName]);
       return this;
     },
     rpc<M extends DescMethod>(method: M, impl: MethodImpl<M>, options?: object) {
-      refuseUnsupported(options, `router.rpc(${method.name})`, {});
+      // JSON options concern only the JSON calls connect serves (server.ts reads JSON strictly).
+      refuseUnsupported(options, `router.rpc(${method.name})`, { jsonOptions: () => true });
       add(createMethodImplSpec(method, impl));
       return this;
     },

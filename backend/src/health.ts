@@ -9,11 +9,17 @@ import type { Logger } from "@infinity-pool/runtime/logger";
 import { Code } from "@infinity-pool/runtime/status";
 import type { Database } from "./db/database.ts";
 
-const KNOWN_SERVICES = new Set(["", GreetingService.typeName]);
+/** The whole server: what the kubelet's readiness probe asks (CONTRACTS.md, "Readiness"). */
+const SERVER = "";
+const KNOWN_SERVICES = new Set([SERVER, GreetingService.typeName]);
 
 /**
- * Tracks whether the backend can do its job, which is exactly whether the database answers. A
- * timer probes it, and every database call reports its own outcome so a failure shows at once.
+ * grpc.health.v1 for the backend (https://github.com/grpc/grpc/blob/master/doc/health-checking.md).
+ * The server ("") is SERVING until shutdown begins, whatever the database does: it is what the
+ * readiness probe asks, and a database outage must not take every backend out of its Service (the
+ * API answers UNAVAILABLE itself, fast, and recovers on its own). The GreetingService, which needs
+ * the database, is SERVING exactly while the database answers: a timer probes it, and every
+ * database call reports its own outcome so a failure shows at once.
  */
 export class HealthMonitor {
   readonly #database: Database;
@@ -30,8 +36,11 @@ export class HealthMonitor {
     this.#log = log;
   }
 
-  get #status(): Status {
-    return this.#serving && !this.#shuttingDown ? Status.SERVING : Status.NOT_SERVING;
+  /** The status of `service`: "" for the server, or the GreetingService's full name. */
+  #status(service: string = GreetingService.typeName): Status {
+    if (this.#shuttingDown) return Status.NOT_SERVING;
+    if (service === SERVER) return Status.SERVING;
+    return this.#serving ? Status.SERVING : Status.NOT_SERVING;
   }
 
   /** Probes the database once, then every `intervalMs` (the timer does not keep the process alive). */
@@ -55,7 +64,10 @@ export class HealthMonitor {
     if (this.#serving === databaseAnswered) return;
     this.#serving = databaseAnswered;
     if (!this.#shuttingDown) {
-      this.#log.info({ status: Status[this.#status] }, "health status changed");
+      this.#log.info(
+        { healthService: GreetingService.typeName, status: Status[this.#status()] },
+        "health status changed",
+      );
     }
     this.#notify();
   }
@@ -92,7 +104,7 @@ export class HealthMonitor {
     }
     let last: Status | undefined;
     while (!signal.aborted) {
-      const status = this.#status;
+      const status = this.#status(service);
       if (status !== last) {
         yield { status };
         last = status;
@@ -114,7 +126,7 @@ export class HealthMonitor {
         if (!KNOWN_SERVICES.has(req.service)) {
           throw new ConnectError(`unknown service ${req.service}`, Code.NOT_FOUND);
         }
-        return { status: this.#status };
+        return { status: this.#status(req.service) };
       },
       watch: (req, ctx) => this.#watch(req.service, ctx.signal),
     };

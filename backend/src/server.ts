@@ -1,10 +1,12 @@
 import { once } from "node:events";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import type { Interceptor } from "@connectrpc/connect";
+import { createServiceImplSpec, type Interceptor } from "@connectrpc/connect";
 import { type ConnectNodeAdapterOptions, connectNodeAdapter } from "@connectrpc/connect-node";
 import { atMost } from "@infinity-pool/runtime/signals";
 import { unaryGrpcHandler } from "./grpc-unary.ts";
+import { http2StreamValues } from "./http2-stream.ts";
+import { strictJsonOptions } from "./protocol/strict-json.ts";
 import type { ServiceRegistration } from "./services.ts";
 
 /** A listening backend server. */
@@ -43,7 +45,17 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   // One options object for both paths: the fast path refuses any option it does not implement.
   const handlerOptions: ConnectNodeAdapterOptions = {
     routes(router) {
-      for (const { service, impl } of options.services) router.service(service, impl);
+      // Method by method, so each one's JSON is read against its own input message.
+      for (const { service, impl } of options.services) {
+        const spec = createServiceImplSpec(service, impl);
+        for (const method of service.methods) {
+          const methodSpec = spec.methods[method.localName];
+          if (methodSpec === undefined) continue;
+          router.rpc(method, methodSpec.impl as never, {
+            jsonOptions: strictJsonOptions(method.input),
+          });
+        }
+      }
     },
     interceptors: options.interceptors,
     readMaxBytes,
@@ -51,7 +63,9 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   // The fast path first: connectNodeAdapter writes its default acceptCompression (gzip, br) into
   // the object, a default the fast path leaves to connect (it never compresses; grpc-unary.ts).
   const unary = options.unaryFastPath === false ? () => false : unaryGrpcHandler(handlerOptions);
-  const connect = connectNodeAdapter(handlerOptions);
+  // The context values reach a streaming handler its HTTP/2 stream, so it can reset the stream when
+  // the client stops reading (http2-stream.ts). Streaming calls never take the unary fast path.
+  const connect = connectNodeAdapter({ ...handlerOptions, contextValues: http2StreamValues });
   const server = http2.createServer((req, res) => {
     if (!unary(req, res)) connect(req, res);
   });

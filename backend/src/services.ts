@@ -11,6 +11,7 @@ import {
   GreetingService,
 } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
 import type { Database } from "./db/database.ts";
+import type { GreetingFeed } from "./greetings/feed.ts";
 import { greetingService } from "./greetings/service.ts";
 import type { HealthMonitor } from "./health.ts";
 import { Reflection } from "./reflection.ts";
@@ -27,7 +28,11 @@ function register<S extends DescService>(service: S, impl: ServiceImpl<S>): Serv
 }
 
 /** Everything the backend serves on its port. */
-export function services(database: Database, health: HealthMonitor): ServiceRegistration[] {
+export function services(
+  database: Database,
+  health: HealthMonitor,
+  feed: GreetingFeed,
+): ServiceRegistration[] {
   const reflection = new Reflection([
     file_infinitypool_v1_greeting,
     file_grpc_health_v1_health,
@@ -35,7 +40,7 @@ export function services(database: Database, health: HealthMonitor): ServiceRegi
     reflectionV1alpha.file_grpc_reflection_v1alpha_reflection,
   ]);
   return [
-    register(GreetingService, greetingService(database)),
+    register(GreetingService, greetingService(database, feed)),
     register(Health, health.service()),
     register(reflectionV1.ServerReflection, reflection.v1()),
     register(reflectionV1alpha.ServerReflection, reflection.v1alpha()),

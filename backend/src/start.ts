@@ -1,8 +1,11 @@
 import { createLogger } from "@infinity-pool/runtime/logger";
 import { atMost, type ShutdownSignals } from "@infinity-pool/runtime/signals";
 import { exitOnStartupError } from "@infinity-pool/runtime/startup";
+import { TokenSource, TokenVerifier } from "@infinity-pool/runtime/tokens";
+import { authorizeWrites } from "./auth/authorize-writes.ts";
 import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
+import { GreetingFeed } from "./greetings/feed.ts";
 import { HealthMonitor } from "./health.ts";
 import { observe } from "./interceptors.ts";
 import { startServer } from "./server.ts";
@@ -21,17 +24,42 @@ export async function start(signals: ShutdownSignals): Promise<void> {
     if (config.migrateOnStart) await database.migrate();
     const health = new HealthMonitor(database, config.healthCheckIntervalMs, log);
     await health.start();
+    const feed = new GreetingFeed(database, config.watch, log);
+    // Counts only: a token never reaches a log line.
+    const tokens = new TokenSource({
+      inline: config.writeTokens,
+      file: config.writeTokensFile,
+      events: {
+        changed: (count) => log.info({ fileTokens: count }, "write tokens changed"),
+        unreadable: (error) =>
+          log.warn({ code: error.code }, "write token file unreadable; the tokens in force stay"),
+      },
+    });
+    const verifier = new TokenVerifier(tokens);
     const server = await startServer({
       host: config.host,
       port: config.port,
-      services: services(database, health),
-      interceptors: [observe(log, health)],
+      services: services(database, health, feed),
+      // observe wraps authorisation, so refused calls are logged (as UNAUTHENTICATED) too.
+      interceptors: [observe(log, health), authorizeWrites(verifier)],
       unaryFastPath: config.grpcFastPath,
     });
-    log.info({ port: server.port, database: config.database.kind }, "backend listening");
+    log.info(
+      {
+        port: server.port,
+        database: config.database.kind,
+        writes: verifier.size > 0 ? "enabled" : "disabled",
+      },
+      "backend listening",
+    );
     signals.ready(log, async () => {
+      tokens.close();
       health.shutdown();
-      await server.close(config.shutdownTimeoutMs);
+      const drained = server.close(config.shutdownTimeoutMs);
+      // Streams never finish by themselves: after the GOAWAY they end with UNAVAILABLE, so clients
+      // resume on another backend and the drain is not spent waiting for them.
+      await feed.close();
+      await drained;
       // A query still stuck after the drain would hold pool.end() until its statement timeout.
       await atMost(1_000, database.close());
     });

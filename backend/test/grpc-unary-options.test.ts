@@ -134,11 +134,10 @@ describe("BACKEND_GRPC_FAST_PATH", () => {
 
   it("serves unary gRPC on the fast path by default and on connect-node when false", async () => {
     // One after the other: each runs PGlite migrations at start, which a busy machine feels.
-    const fast = await startBackend({ timeoutMs: 90_000 });
+    const fast = await startBackend();
     started.push(fast);
     const connect = await startBackend({
       env: { BACKEND_GRPC_FAST_PATH: "false" },
-      timeoutMs: 90_000,
     });
     started.push(connect);
     expect(await responseEncoding(fast)).toBeUndefined();

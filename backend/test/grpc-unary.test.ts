@@ -17,6 +17,7 @@ import { Code } from "@infinity-pool/runtime/status";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
+import { GreetingFeed } from "../src/greetings/feed.ts";
 import { HealthMonitor } from "../src/health.ts";
 import { observe } from "../src/interceptors.ts";
 import { type Server, startServer } from "../src/server.ts";
@@ -93,6 +94,7 @@ const log = createLogger({ service: "backend", level: "silent" });
 
 let database: Database;
 let health: HealthMonitor;
+let feed: GreetingFeed;
 const started: Server[] = [];
 
 async function serve(
@@ -117,6 +119,7 @@ beforeAll(async () => {
   await database.migrate();
   health = new HealthMonitor(database, 60_000, log);
   await health.start();
+  feed = new GreetingFeed(database, config.watch, log);
 });
 
 afterAll(async () => {
@@ -130,8 +133,8 @@ describe("unary gRPC fast path", () => {
   let connectPort: number;
 
   beforeAll(async () => {
-    fastPort = await serve(true, services(database, health));
-    connectPort = await serve(false, services(database, health));
+    fastPort = await serve(true, services(database, health, feed));
+    connectPort = await serve(false, services(database, health, feed));
   });
 
   const tooLong = Buffer.alloc(1024 * 1024 + 10, 0x61);
@@ -283,7 +286,7 @@ describe("unary gRPC fast path", () => {
       toBinary(GetGreetingRequestSchema, create(GetGreetingRequestSchema, { id: 1n })),
     );
     for (const [registrations, extra] of [
-      [services(database, health), [throwing]],
+      [services(database, health, feed), [throwing]],
       [[unencodable], []],
     ] as const) {
       const fast = await serve(true, [...registrations], [...extra]);

@@ -20,18 +20,23 @@ describe.skipIf(skipWithoutPostgres)("database outage", () => {
     await db?.destroy();
   });
 
-  it("fails fast with UNAVAILABLE and NOT_SERVING while down, and recovers without a restart", async () => {
+  it("fails fast with UNAVAILABLE, GreetingService NOT_SERVING, server still SERVING; recovers without a restart", async () => {
     const { greetings, health } = clients(backend.url);
+    const service = "infinitypool.v1.GreetingService";
     expect((await greetings.sayHello({})).data?.greeting).toBe("Hello World");
     expect((await health.check({})).status).toBe(Status.SERVING);
+    expect((await health.check({ service })).status).toBe(Status.SERVING);
 
     // Watch must report the change as it happens, not only on the next Check.
     const abort = new AbortController();
     const seen: Status[] = [];
-    const watching = (async () => {
-      for await (const update of health.watch({}, { signal: abort.signal }))
-        seen.push(update.status);
-    })().catch(() => undefined);
+    const seenByServer: Status[] = [];
+    const watch = (name: string, into: Status[]) =>
+      (async () => {
+        for await (const update of health.watch({ service: name }, { signal: abort.signal }))
+          into.push(update.status);
+      })().catch(() => undefined);
+    const watching = Promise.all([watch(service, seen), watch("", seenByServer)]);
 
     await db.stop();
     const started = performance.now();
@@ -41,20 +46,23 @@ describe.skipIf(skipWithoutPostgres)("database outage", () => {
     // Fast means well under the 5 s connect timeout: a refused connection is not waited out.
     expect(elapsed).toBeLessThan(2_000);
     await expect
-      .poll(async () => (await health.check({})).status, { timeout: 5_000 })
+      .poll(async () => (await health.check({ service })).status, { timeout: 5_000 })
       .toBe(Status.NOT_SERVING);
+    // The readiness probe asks for the server: a database outage keeps the pod in its Service.
+    expect((await health.check({})).status).toBe(Status.SERVING);
     await expect(greetings.getGreeting({ id: 1n })).rejects.toMatchObject({
       code: Code.UNAVAILABLE,
     });
 
     await db.start();
     await expect
-      .poll(async () => (await health.check({})).status, { timeout: 10_000 })
+      .poll(async () => (await health.check({ service })).status, { timeout: 10_000 })
       .toBe(Status.SERVING);
     expect((await greetings.sayHello({})).data?.greeting).toBe("Hello World");
     abort.abort();
     await watching;
     expect(seen).toEqual([Status.SERVING, Status.NOT_SERVING, Status.SERVING]);
+    expect(seenByServer).toEqual([Status.SERVING]);
     expect(backend.child.exitCode).toBeNull();
   });
 });

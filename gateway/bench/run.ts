@@ -101,7 +101,8 @@ async function main(): Promise<number> {
     LOG_LEVEL: logLevel,
     SHUTDOWN_DELAY_MS: "0",
   });
-  await processes.http(gateway, `http://127.0.0.1:${gatewayPort}/readyz`);
+  // GET / goes through the backend; /readyz no longer does (it is 200 unless draining).
+  await processes.http(gateway, `http://127.0.0.1:${gatewayPort}/`);
   systems.push({
     name: "our gateway",
     url: `http://127.0.0.1:${gatewayPort}/`,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isIP } from "node:net";
 import type { Logger } from "@infinity-pool/runtime/logger";
 import { type Code, codeName } from "@infinity-pool/runtime/status";
 import { pino } from "pino";
@@ -15,6 +16,8 @@ export interface Exchange {
   attempts?: number;
   /** What went wrong, for operators; the client may have seen a more opaque message. */
   errorMessage?: string;
+  /** The request target's path once read (an absolute-form target loses its scheme and host). */
+  path?: string;
 }
 
 /** Status 499 (nginx's "client closed request"): the client went away before the response ended. */
@@ -32,8 +35,8 @@ export interface AccessLine {
   attempts?: number;
   error?: string;
   remote?: string | undefined;
-  forwardedFor?: string | string[];
-  amznTraceId?: string | string[];
+  forwardedFor?: string;
+  amznTraceId?: string;
 }
 
 /**
@@ -42,7 +45,8 @@ export interface AccessLine {
  * status (499 when the response never completed), duration in milliseconds with two decimals,
  * the upstream gRPC status by name, attempts when more than one, the error, the peer address,
  * and behind the ALB `X-Forwarded-For` and `X-Amzn-Trace-Id`, which join the line to the ALB's
- * own logs. No header is logged wholesale: they may carry credentials.
+ * own logs, each only when it has its documented form (forwardedFor, amznTraceId below). No raw
+ * header value is logged: a client chooses them, and they may carry credentials.
  */
 export function accessLogLine(
   req: IncomingMessage,
@@ -56,7 +60,7 @@ export function accessLogLine(
   const line: AccessLine = {
     requestId: exchange.requestId,
     method: req.method ?? "",
-    path: q < 0 ? url : url.slice(0, q),
+    path: exchange.path ?? (q < 0 ? url : url.slice(0, q)),
     route: exchange.route,
     status: res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST,
     ms: Math.round(seconds * 100_000) / 100,
@@ -65,9 +69,9 @@ export function accessLogLine(
   if (exchange.attempts && exchange.attempts > 1) line.attempts = exchange.attempts;
   if (exchange.errorMessage) line.error = exchange.errorMessage;
   line.remote = req.socket.remoteAddress;
-  const forwardedFor = req.headers["x-forwarded-for"];
+  const forwardedFor = forwardedForOf(req.headers["x-forwarded-for"]);
   if (forwardedFor) line.forwardedFor = forwardedFor;
-  const amznTraceId = req.headers["x-amzn-trace-id"];
+  const amznTraceId = amznTraceIdOf(req.headers["x-amzn-trace-id"]);
   if (amznTraceId) line.amznTraceId = amznTraceId;
   return line;
 }
@@ -177,8 +181,8 @@ function serialize(line: AccessLine): string {
   if (line.attempts !== undefined) out += `,"attempts":${number(line.attempts)}`;
   if (line.error !== undefined) out += `,"error":${text(line.error)}`;
   if (line.remote !== undefined) out += `,"remote":${text(line.remote)}`;
-  if (line.forwardedFor !== undefined) out += `,"forwardedFor":${textOrList(line.forwardedFor)}`;
-  if (line.amznTraceId !== undefined) out += `,"amznTraceId":${textOrList(line.amznTraceId)}`;
+  if (line.forwardedFor !== undefined) out += `,"forwardedFor":${text(line.forwardedFor)}`;
+  if (line.amznTraceId !== undefined) out += `,"amznTraceId":${text(line.amznTraceId)}`;
   return out;
 }
 
@@ -199,6 +203,24 @@ function number(value: number): string {
   return Number.isFinite(value) ? String(value) : "null";
 }
 
-function textOrList(value: string | string[]): string {
-  return typeof value === "string" ? text(value) : JSON.stringify(value);
+/**
+ * `X-Forwarded-For` (a list of client and proxy addresses, the ALB appending the client's) when
+ * every entry is an IP address and there are at most 16; otherwise undefined.
+ */
+export function forwardedForOf(value: string | string[] | undefined): string | undefined {
+  if (typeof value !== "string" || value.length > 1024) return undefined;
+  const addresses = value.split(",").map((a) => a.trim());
+  if (addresses.length > 16 || !addresses.every((a) => isIP(a) !== 0)) return undefined;
+  return addresses.join(", ");
+}
+
+// AWS X-Ray's header: `Root=1-<8 hex>-<24 hex>` with `Self`, `Parent`, `Sampled` and custom
+// `Name=value` fields, separated by ";"
+// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-request-tracing.html).
+const amznTraceIdPattern =
+  /^[A-Za-z]{1,32}=[A-Za-z0-9-]{1,64}(?:;[A-Za-z]{1,32}=[A-Za-z0-9-]{1,64}){0,7}$/;
+
+/** `X-Amzn-Trace-Id` when it has that header's `Field=value;…` form; otherwise undefined. */
+export function amznTraceIdOf(value: string | string[] | undefined): string | undefined {
+  return typeof value === "string" && amznTraceIdPattern.test(value) ? value : undefined;
 }

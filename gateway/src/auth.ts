@@ -1,42 +1,71 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { Code } from "@infinity-pool/runtime/status";
+import type { TokenVerifier } from "@infinity-pool/runtime/tokens";
 import { HttpError } from "./http-error.ts";
 
-const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest();
+// RFC 6750 §2.1 credentials: "Bearer" 1*SP b64token. The token is held to visible ASCII (a
+// superset of b64token), the characters a gRPC metadata value may carry when it is forwarded.
+const bearer = /^Bearer +([\x21-\x7e]+) *$/i;
+
+/** What WriteAuth needs to know about one write request. */
+export interface WriteRequest {
+  /** The `Authorization` header. */
+  authorization: string | undefined;
+  /** The `X-Forwarded-Proto` header the load balancer sets (a list when repeated). */
+  forwardedProto: string | string[] | undefined;
+}
 
 /**
- * Bearer tokens for write routes. Tokens are compared as SHA-256 digests with timingSafeEqual:
- * equal-length inputs make the comparison constant-time whatever the token lengths, and every
- * configured token is compared so the timing does not reveal which one matched.
+ * Authorises write routes: bearer tokens checked in constant time against the write tokens in
+ * force (`@infinity-pool/runtime/tokens`, the backend's set too), and optionally HTTPS behind
+ * the load balancer.
  */
 export class WriteAuth {
-  readonly #digests: Buffer[];
+  readonly #verifier: Pick<TokenVerifier, "verify" | "size">;
+  readonly #requireHttps: boolean;
 
-  /** `tokens` are the accepted bearer tokens; none means writes are disabled. */
-  constructor(tokens: readonly string[]) {
-    this.#digests = tokens.map(digest);
+  /**
+   * `verifier` holds the accepted bearer tokens; none means writes are disabled. With
+   * `requireHttps`, a write whose `X-Forwarded-Proto` is present and not `https` is refused.
+   */
+  constructor(
+    verifier: Pick<TokenVerifier, "verify" | "size">,
+    options: { requireHttps?: boolean } = {},
+  ) {
+    this.#verifier = verifier;
+    this.#requireHttps = options.requireHttps ?? false;
   }
 
   /**
-   * Returns when `authorization` (the request's `Authorization` header) carries one of the tokens
-   * as `Bearer <token>` (RFC 6750 §2.1); throws the HttpError to answer otherwise: 403
-   * PERMISSION_DENIED when no token is configured, 401 UNAUTHENTICATED with a `WWW-Authenticate:
-   * Bearer` challenge (RFC 6750 §3) when the header is missing, malformed or names no known token.
+   * Returns the `authorization` metadata value to forward to the backend (`Bearer <token>`), which
+   * authorises the write itself, when the request may write; throws the HttpError to answer
+   * otherwise, in this order: 403 PERMISSION_DENIED "writes require HTTPS" when HTTPS is required
+   * and `X-Forwarded-Proto` says otherwise; 403 PERMISSION_DENIED when no token is configured;
+   * 401 UNAUTHENTICATED with a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3) when the header
+   * is missing, malformed or names no known token. Nothing here reads the body.
    */
-  check(authorization: string | undefined): void {
-    if (this.#digests.length === 0) {
+  check(request: WriteRequest): string {
+    const proto = request.forwardedProto;
+    if (
+      this.#requireHttps &&
+      proto !== undefined &&
+      String(proto).trim().toLowerCase() !== "https"
+    ) {
+      throw new HttpError(403, Code.PERMISSION_DENIED, "writes require HTTPS");
+    }
+    if (this.#verifier.size === 0) {
       throw new HttpError(403, Code.PERMISSION_DENIED, "writes are disabled on this gateway");
     }
     const challenge = { "www-authenticate": 'Bearer realm="infinity-pool"' };
-    const match = /^Bearer +([^\s]+) *$/i.exec(authorization ?? "");
+    const match = bearer.exec(request.authorization ?? "");
     if (!match) {
       throw new HttpError(401, Code.UNAUTHENTICATED, "a bearer token is required", challenge);
     }
-    const presented = digest(match[1] as string);
-    let ok = false;
-    for (const known of this.#digests) ok = timingSafeEqual(presented, known) || ok;
-    if (!ok) {
-      throw new HttpError(401, Code.UNAUTHENTICATED, "the bearer token is not valid", challenge);
+    const token = match[1] as string;
+    if (!this.#verifier.verify(token)) {
+      throw new HttpError(401, Code.UNAUTHENTICATED, "the bearer token is not valid", {
+        "www-authenticate": 'Bearer realm="infinity-pool", error="invalid_token"',
+      });
     }
+    return `Bearer ${token}`;
   }
 }

@@ -1,7 +1,13 @@
 import { type DescMethod, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { Code } from "@infinity-pool/runtime/status";
-import type { Backend, CallOptions, CallResult } from "./backend.ts";
+import {
+  type Backend,
+  type CallOptions,
+  type CallResult,
+  type StreamOptions,
+  UpstreamError,
+} from "./backend.ts";
 import {
   callWithRetries,
   checkHealth,
@@ -118,6 +124,47 @@ export class BackendClient implements Backend {
    */
   call(method: DescMethod, request: Message, options: CallOptions): Promise<CallResult> {
     return callWithRetries(this.#attempt, method, request, options, this.#options.maxAttempts);
+  }
+
+  /**
+   * Opens a server-streaming call (see Backend.stream). grpc-js' stream is a Readable in object
+   * mode: while this generator is not pulled its buffer fills (16 messages), grpc-js stops reading
+   * and HTTP/2 flow control stops the backend.
+   */
+  async *stream(
+    method: DescMethod,
+    request: Message,
+    options: StreamOptions,
+  ): AsyncGenerator<Message> {
+    const metadata = new grpc.Metadata();
+    for (const key in options.metadata) metadata.set(key, options.metadata[key] as string);
+    const codec = codecOf(method);
+    const call = this.#client.makeServerStreamRequest(
+      codec.path,
+      codec.serialize,
+      codec.deserialize,
+      request,
+      metadata,
+      { deadline: Number.POSITIVE_INFINITY },
+    );
+    const cancel = () => call.cancel();
+    if (options.signal.aborted) cancel();
+    else options.signal.addEventListener("abort", cancel, { once: true });
+    let code: Code = Code.OK;
+    try {
+      for await (const message of call as AsyncIterable<Message>) yield message;
+    } catch (e) {
+      const error = e as grpc.ServiceError;
+      code = statusCode(error);
+      const details =
+        error.details === undefined ? error.message : decodeReservedEscapes(error.details);
+      throw new UpstreamError(code, details, 1, { cause: error });
+    } finally {
+      options.signal.removeEventListener("abort", cancel);
+      // A consumer that stops early (return()) leaves the call open otherwise.
+      call.cancel();
+      this.#options.onAttempt?.(method, code);
+    }
   }
 
   /** True when grpc.health.v1.Health/Check reports SERVING for the service ("" = the server). */

@@ -13,6 +13,17 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * How one server-streaming call is made. It has no deadline: a stream lasts as long as its client
+ * wants, bounded by the gateway's GATEWAY_STREAM_MAX_LIFETIME_MS.
+ */
+export interface StreamOptions {
+  /** gRPC request metadata (lower-case ASCII keys), as for unary calls. */
+  metadata: Record<string, string>;
+  /** Aborting it cancels the call: the HTTP client left, the lifetime ran out, the gateway drains. */
+  signal: AbortSignal;
+}
+
 /** A successful unary call: the response message and how many attempts it took (1 or more). */
 export interface CallResult {
   message: Message;
@@ -32,6 +43,14 @@ export interface Backend {
    * within `timeoutMs` (https://github.com/grpc/grpc/blob/master/doc/health-checking.md).
    */
   healthy(service: string, timeoutMs: number): Promise<boolean>;
+  /**
+   * Opens a server-streaming call. Iterating yields the response messages as they arrive and ends
+   * when the call ends OK; it throws UpstreamError for any other status (CANCELLED once the signal
+   * aborts). Messages are read only as the iterator is pulled, so a slow HTTP client holds the
+   * backend back through gRPC flow control instead of filling the gateway's memory. Never retried:
+   * messages may already have been delivered.
+   */
+  stream(method: DescMethod, request: Message, options: StreamOptions): AsyncIterable<Message>;
   /** Releases connections and timers; no call may follow. */
   close(): void;
 }

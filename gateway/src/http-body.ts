@@ -1,9 +1,7 @@
 import type { IncomingMessage } from "node:http";
-import type { JsonValue } from "@bufbuild/protobuf";
+import { decodeJsonText, ProtoJsonError } from "@infinity-pool/runtime/protojson";
 import { Code } from "@infinity-pool/runtime/status";
 import { badRequest, HttpError } from "./http-error.ts";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** True when the request announces a body (a zero Content-Length does not count). */
 export function hasBody(req: IncomingMessage): boolean {
@@ -42,14 +40,16 @@ function tooLarge(limit: number): HttpError {
 }
 
 /**
- * Reads a JSON request body of at most `limit` bytes. An absent or empty body is undefined. The
- * declared length is checked before reading, and the running total while reading, so an oversized
- * upload is refused without being buffered.
+ * Reads the text of a JSON request body of at most `limit` bytes: strict UTF-8, decoded as the
+ * backend decodes its own JSON (`@infinity-pool/runtime/protojson`). An absent or empty body is
+ * undefined. The declared length is checked before reading, and the running total while reading,
+ * so an oversized upload is refused without being buffered. The text is parsed with the route's
+ * message in mind by request-mapping.ts.
  */
 export async function readJsonBody(
   req: IncomingMessage,
   limit: number,
-): Promise<JsonValue | undefined> {
+): Promise<string | undefined> {
   if (!hasBody(req)) return undefined;
   checkContentType(req);
   const declared = req.headers["content-length"];
@@ -73,15 +73,10 @@ export async function readJsonBody(
     req.once("error", reject);
   });
   if (bytes.length === 0) return undefined;
-  let text: string;
   try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw badRequest("the request body is not valid UTF-8");
-  }
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch {
-    throw badRequest("the request body is not valid JSON");
+    return decodeJsonText(bytes);
+  } catch (e) {
+    if (e instanceof ProtoJsonError) throw badRequest("the request body is not valid UTF-8");
+    throw e;
   }
 }

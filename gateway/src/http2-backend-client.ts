@@ -1,7 +1,7 @@
 import { type DescMethod, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@infinity-pool/runtime/status";
-import type { Backend, CallOptions, CallResult } from "./backend.ts";
-import type { BackendClientOptions } from "./backend-client.ts";
+import type { Backend, CallOptions, CallResult, StreamOptions } from "./backend.ts";
+import { BackendClient, type BackendClientOptions } from "./backend-client.ts";
 import { Channel } from "./grpc/channel.ts";
 import { frame } from "./grpc/frames.ts";
 import { parseTarget } from "./grpc/target.ts";
@@ -38,6 +38,7 @@ const userAgent = "grpc-node-infinitypool-gateway/0.1.0";
 export class Http2BackendClient implements Backend {
   readonly #channel: Channel;
   readonly #options: BackendClientOptions;
+  #streams: BackendClient | undefined;
 
   constructor(options: BackendClientOptions) {
     this.#options = options;
@@ -63,6 +64,19 @@ export class Http2BackendClient implements Backend {
     return callWithRetries(this.#attempt, method, request, options, this.#options.maxAttempts);
   }
 
+  /**
+   * Opens a server-streaming call (see Backend.stream) on a grpc-js client made at the first one.
+   * The node:http2 path here is unary only (grpc/unary-call.ts reads one message); streams need
+   * message-by-message reading held back by HTTP/2 flow control while the HTTP client is slow,
+   * which grpc-js does and which is not per-request hot work worth a second implementation. So
+   * server-streaming calls go through grpc-js whichever client GATEWAY_BACKEND_CLIENT selects, on
+   * a channel of their own (one more connection per backend address once a stream was opened).
+   */
+  stream(method: DescMethod, request: Message, options: StreamOptions): AsyncIterable<Message> {
+    this.#streams ??= new BackendClient(this.#options);
+    return this.#streams.stream(method, request, options);
+  }
+
   /** True when grpc.health.v1.Health/Check reports SERVING for the service ("" = the server). */
   healthy(service: string, timeoutMs: number): Promise<boolean> {
     return checkHealth(this.#attempt, service, timeoutMs);
@@ -71,6 +85,7 @@ export class Http2BackendClient implements Backend {
   /** Closes every connection at once; calls still open fail UNAVAILABLE. */
   close(): void {
     this.#channel.close();
+    this.#streams?.close();
   }
 
   readonly #attempt = async (

@@ -1,6 +1,6 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { type Code, codeName } from "@infinity-pool/runtime/status";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { asRegistryMetric, CellCounter, CellHistogram } from "./metric-cells.ts";
 
 /**
@@ -13,6 +13,10 @@ export interface GatewayMetrics {
   requests: CellCounter<"route" | "method" | "status">;
   duration: CellHistogram<"route" | "method">;
   upstream: CellCounter<"rpc" | "code">;
+  /** Streaming responses open now, by route template and format (ndjson, sse). */
+  openStreams: Gauge<"route" | "format">;
+  /** Messages written to streaming responses, by route template and format. */
+  streamMessages: Counter<"route" | "format">;
 }
 
 /**
@@ -41,10 +45,25 @@ export function createMetrics(): GatewayMetrics {
       help: "gRPC calls to the backend by RPC and status code, one per attempt.",
       labelNames: ["rpc", "code"],
     }),
+    openStreams: new Gauge({
+      name: "gateway_open_streams",
+      help: "Streaming responses open now, by route template and format (ndjson, sse).",
+      labelNames: ["route", "format"],
+      registers: [],
+    }),
+    streamMessages: new Counter({
+      name: "gateway_stream_messages_total",
+      help: "Messages written to streaming responses, by route template and format.",
+      labelNames: ["route", "format"],
+      registers: [],
+    }),
   };
-  for (const metric of [metrics.requests, metrics.duration, metrics.upstream]) {
-    registry.registerMetric(asRegistryMetric(metric));
-  }
+  // Registered in this order so /metrics lists them as before the cells (prom-client's order).
+  registry.registerMetric(asRegistryMetric(metrics.requests));
+  registry.registerMetric(asRegistryMetric(metrics.duration));
+  registry.registerMetric(asRegistryMetric(metrics.upstream));
+  registry.registerMetric(metrics.openStreams);
+  registry.registerMetric(metrics.streamMessages);
   return metrics;
 }
 

@@ -138,6 +138,44 @@ function queryParameters(route: Route, builder: SchemaBuilder): Schema[] {
 const errorResponse = { $ref: "#/components/responses/Error" };
 
 /**
+ * The response of a server-streaming route: NDJSON by default, Server-Sent Events for
+ * `Accept: text/event-stream` (stream-framing.ts). OpenAPI 3.1 describes a whole body, so the
+ * schema of one NDJSON line is given with the sequence explained in the description.
+ */
+function streamingResponse(result: Schema, resumable: boolean): Schema {
+  return {
+    description:
+      "A stream, flushed message by message. application/x-ndjson (the default): one JSON object " +
+      'per line, {"result": …} per message and a last {"error": Status} line if the stream fails ' +
+      "or the gateway ends it (lifetime, shutdown: code 14, reconnect to resume). " +
+      "text/event-stream (Accept: text/event-stream): one event per message whose data is the " +
+      `result${resumable ? " and whose id resumes the stream through Last-Event-ID" : ""}, an ` +
+      '"error" event carrying the Status, and ": heartbeat" comments while idle.',
+    content: {
+      "application/x-ndjson": {
+        schema: {
+          oneOf: [
+            {
+              type: "object",
+              properties: { result },
+              required: ["result"],
+              additionalProperties: false,
+            },
+            {
+              type: "object",
+              properties: { error: { $ref: "#/components/schemas/Status" } },
+              required: ["error"],
+              additionalProperties: false,
+            },
+          ],
+        },
+      },
+      "text/event-stream": { schema: { type: "string" } },
+    },
+  };
+}
+
+/**
  * Builds an OpenAPI 3.1 document from the same routes the router serves, so the two cannot drift.
  */
 export function buildOpenApi(routes: readonly Route[], title: string, version: string): Schema {
@@ -173,22 +211,29 @@ export function buildOpenApi(routes: readonly Route[], title: string, version: s
       schema: { type: "string" },
       description: "Echoed in the response and forwarded to the backend; generated when absent.",
     });
+    const result = route.responseField
+      ? builder.field(route.responseField)
+      : builder.message(route.method.output);
+    if (route.resumption) {
+      parameters.push({
+        name: "Last-Event-ID",
+        in: "header",
+        required: false,
+        schema: { type: "string" },
+        description:
+          `Sent by a reconnecting EventSource: the stream resumes after that event, as if ` +
+          `"${route.resumption.resumeField.name}" were given (it replaces the query's value).`,
+      });
+    }
     const operation: Schema = {
       operationId: route.operationId,
       summary: `${route.service.name}.${route.method.name}`,
       tags: [route.service.typeName],
       parameters,
       responses: {
-        "200": {
-          description: "OK",
-          content: {
-            "application/json": {
-              schema: route.responseField
-                ? builder.field(route.responseField)
-                : builder.message(route.method.output),
-            },
-          },
-        },
+        "200": route.streaming
+          ? streamingResponse(result, route.resumption !== undefined)
+          : { description: "OK", content: { "application/json": { schema: result } } },
         default: errorResponse,
       },
     };

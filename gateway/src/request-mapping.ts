@@ -7,6 +7,13 @@ import {
   type Message,
   ScalarType,
 } from "@bufbuild/protobuf";
+import {
+  ProtoJsonError,
+  readEnumNumberString,
+  readProtoJson,
+  readScalarString,
+  wrappedScalar,
+} from "@infinity-pool/runtime/protojson";
 import { badRequest } from "./http-error.ts";
 import { decodeVariable } from "./path-template.ts";
 import { type Route, scalarLikeMessages } from "./routes.ts";
@@ -84,8 +91,21 @@ function scalarKind(field: DescField): ScalarType | "enum" | "message" {
   }
 }
 
-/** Converts one path or query string into the proto3 JSON value fromJson expects for the field. */
+/**
+ * Converts one path or query string into the proto3 JSON value fromJson expects for the field.
+ * Numbers follow ProtoJSON's rules exactly as in a body (runtime/protojson.ts), so "0x10", "+1",
+ * "01" or " 1" name no value here either.
+ */
 function jsonFromString(field: DescField, raw: string, name: string): JsonValue {
+  try {
+    return stringValue(field, raw, name);
+  } catch (e) {
+    if (e instanceof ProtoJsonError) throw badRequest(e.message);
+    throw e;
+  }
+}
+
+function stringValue(field: DescField, raw: string, name: string): JsonValue {
   const kind = scalarKind(field);
   const asBool = (): boolean => {
     if (raw === "true") return true;
@@ -95,7 +115,8 @@ function jsonFromString(field: DescField, raw: string, name: string): JsonValue 
   if (kind === ScalarType.BOOL) return asBool();
   if (kind === "enum") {
     const desc = field.fieldKind === "enum" || field.fieldKind === "list" ? field.enum : undefined;
-    if (/^-?\d+$/.test(raw)) return Number(raw);
+    // Enum value names start with a letter or "_"; anything else is read as the enum's number.
+    if (!/^[A-Za-z_]/.test(raw)) return readEnumNumberString(raw, name);
     if (desc && !desc.values.some((v) => v.name === raw)) {
       throw badRequest(`invalid value for "${name}": not a ${desc.typeName} name`);
     }
@@ -104,7 +125,13 @@ function jsonFromString(field: DescField, raw: string, name: string): JsonValue 
   if (kind === "message" && (field.fieldKind === "message" || field.fieldKind === "list")) {
     const message = field.message;
     if (message === undefined) return raw;
-    const value: JsonValue = message.typeName === "google.protobuf.BoolValue" ? asBool() : raw;
+    const scalar = wrappedScalar(message);
+    const value: JsonValue =
+      scalar === ScalarType.BOOL
+        ? asBool()
+        : scalar === undefined
+          ? raw
+          : readScalarString(scalar, raw, name);
     // Checked here so the error names the parameter, not just the well-known type.
     try {
       fromJson(message, value);
@@ -113,7 +140,7 @@ function jsonFromString(field: DescField, raw: string, name: string): JsonValue 
     }
     return value;
   }
-  return raw;
+  return readScalarString(kind as ScalarType, raw, name);
 }
 
 function setJson(
@@ -181,6 +208,16 @@ export function parseQuery(query: string): [string, string][] {
   return pairs;
 }
 
+/** The body read as the backend reads JSON (duplicate keys, number forms, Unicode: protojson.ts). */
+function readBody(target: DescMessage | DescField, text: string): JsonValue {
+  try {
+    return readProtoJson(target, text);
+  } catch (e) {
+    if (e instanceof ProtoJsonError) throw badRequest(e.message);
+    throw e;
+  }
+}
+
 /**
  * Builds the request message of a route: the body (whole or one field), then the path variables
  * (which win over the body), then the query parameters. Everything goes through protobuf-es'
@@ -190,16 +227,17 @@ export function buildRequest(
   route: Route,
   rawValues: readonly string[],
   query: string,
-  body: JsonValue | undefined,
+  bodyText: string | undefined,
 ): Message {
   let json: JsonObject = {};
-  if (route.body.kind === "all" && body !== undefined) {
+  if (route.body.kind === "all" && bodyText !== undefined) {
+    const body = readBody(route.method.input, bodyText);
     if (body === null || typeof body !== "object" || Array.isArray(body)) {
       throw badRequest("the request body must be a JSON object");
     }
     json = body;
-  } else if (route.body.kind === "field" && body !== undefined) {
-    json[route.body.field.jsonName] = body;
+  } else if (route.body.kind === "field" && bodyText !== undefined) {
+    json[route.body.field.jsonName] = readBody(route.body.field, bodyText);
   }
 
   route.pathBindings.forEach((binding, index) => {

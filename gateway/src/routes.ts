@@ -7,6 +7,7 @@ import {
 } from "@bufbuild/protobuf";
 import { http } from "@infinity-pool/proto/google/api/annotations_pb.js";
 import type { HttpRule } from "@infinity-pool/proto/google/api/http_pb.js";
+import { stream_resumption } from "@infinity-pool/proto/infinitypool/api/v1/streaming_pb.js";
 import { type PathTemplate, parseTemplate } from "./path-template.ts";
 
 /** What the HTTP body fills (google/api/http.proto `body`): nothing, the whole request ("*"), or one field. */
@@ -35,6 +36,18 @@ export interface Route {
   boundFields: Set<DescField>;
   /** Anything but GET is a write and needs a token. */
   write: boolean;
+  /** A server-streaming RPC: answered as NDJSON or Server-Sent Events (stream-response.ts). */
+  streaming: boolean;
+  /** From the RPC's infinitypool.api.v1.stream_resumption option, when it has one. */
+  resumption: Resumption | undefined;
+}
+
+/** How a Server-Sent Events client resumes a stream (proto/infinitypool/api/v1/streaming.proto). */
+export interface Resumption {
+  /** Fields from the response message down to the scalar that is each event's `id:`. */
+  eventId: DescField[];
+  /** The top-level request field Last-Event-ID sets. */
+  resumeField: DescField;
 }
 
 /** An http annotation that cannot be served (unknown field, body on GET, streaming RPC, …). */
@@ -119,8 +132,10 @@ function buildRoute(
 ): Route | undefined {
   const binding = ruleBinding(rule);
   if (!binding) return undefined;
-  if (method.methodKind !== "unary") {
-    throw new RouteError(`${method.toString()}: only unary RPCs can be transcoded`);
+  if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") {
+    throw new RouteError(
+      `${method.toString()}: only unary and server-streaming RPCs can be transcoded`,
+    );
   }
   const template = parseTemplate(binding.path);
   const pathBindings = template.variables.map((v) => ({
@@ -154,7 +169,45 @@ function buildRoute(
     responseField,
     boundFields,
     write: binding.httpMethod !== "GET",
+    streaming: method.methodKind === "server_streaming",
+    resumption: resumptionOf(method),
   };
+}
+
+/** The RPC's stream_resumption option, checked against its messages. */
+function resumptionOf(method: DescMethod): Resumption | undefined {
+  if (!hasOption(method, stream_resumption)) return undefined;
+  const option = getOption(method, stream_resumption);
+  const where = `${method.toString()}: stream_resumption`;
+  if (method.methodKind !== "server_streaming") {
+    throw new RouteError(`${where} is for server-streaming RPCs`);
+  }
+  let message = method.output;
+  const eventId = option.eventIdField.split(".").map((name, index, names) => {
+    const field = message.fields.find((f) => f.name === name);
+    if (!field)
+      throw new RouteError(`${where}: event_id_field "${option.eventIdField}" names no field`);
+    if (index < names.length - 1) {
+      if (field.fieldKind !== "message") {
+        throw new RouteError(
+          `${where}: event_id_field "${option.eventIdField}" crosses a non-message`,
+        );
+      }
+      message = field.message;
+    } else if (field.fieldKind !== "scalar") {
+      throw new RouteError(
+        `${where}: event_id_field "${option.eventIdField}" must end at a scalar`,
+      );
+    }
+    return field;
+  });
+  const resumeField = topLevelField(
+    method,
+    method.input.fields,
+    option.resumeField,
+    "resume_field",
+  );
+  return { eventId, resumeField };
 }
 
 /**

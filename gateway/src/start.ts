@@ -3,14 +3,16 @@ import { file_infinitypool_v1_greeting } from "@infinity-pool/proto/infinitypool
 import { createLogger, type Logger } from "@infinity-pool/runtime/logger";
 import type { ShutdownSignals } from "@infinity-pool/runtime/signals";
 import { exitOnStartupError } from "@infinity-pool/runtime/startup";
+import { TokenSource, TokenVerifier } from "@infinity-pool/runtime/tokens";
 import { WriteAuth } from "./auth.ts";
 import { BackendClient } from "./backend-client.ts";
 import { type GatewayConfig, loadConfig } from "./config.ts";
+import { docsPaths } from "./docs.ts";
 import { Gateway } from "./gateway.ts";
 import { Http2BackendClient } from "./http2-backend-client.ts";
 import { countUpstreamAttempt, createMetrics } from "./metrics.ts";
 import { buildOpenApi } from "./openapi.ts";
-import { operationalPaths } from "./operational.ts";
+import { reservedPaths } from "./operational.ts";
 import { Router } from "./router.ts";
 import { buildRoutes } from "./routes.ts";
 
@@ -23,11 +25,8 @@ export function assembleGateway(
   config: GatewayConfig,
   services: readonly DescService[],
   logger: Logger,
-): { gateway: Gateway; router: Router } {
-  const router = new Router(
-    buildRoutes(services),
-    operationalPaths.map((p) => p.path),
-  );
+): { gateway: Gateway; router: Router; writeTokens: TokenVerifier } {
+  const router = new Router(buildRoutes(services), [...reservedPaths, ...docsPaths]);
   const metrics = createMetrics();
   const client = config.backendClient === "grpc-js" ? BackendClient : Http2BackendClient;
   const backend = new client({
@@ -36,16 +35,28 @@ export function assembleGateway(
     refreshMs: config.backendRefreshMs,
     onAttempt: (method, code) => countUpstreamAttempt(metrics, method, code),
   });
+  // Counts only: a token never reaches a log line.
+  const tokens = new TokenSource({
+    inline: config.writeTokens,
+    file: config.writeTokensFile,
+    events: {
+      changed: (count) => logger.info({ fileTokens: count }, "write tokens changed"),
+      unreadable: (error) =>
+        logger.warn({ code: error.code }, "write token file unreadable; the tokens in force stay"),
+    },
+  });
+  const verifier = new TokenVerifier(tokens);
   const gateway = new Gateway({
     config,
     router,
     backend,
-    auth: new WriteAuth(config.writeTokens),
+    auth: new WriteAuth(verifier, { requireHttps: config.writesRequireHttps }),
     metrics,
     openApi: buildOpenApi(router.routes, "Infinity Pool API", "v1"),
     logger,
   });
-  return { gateway, router };
+  gateway.server.once("close", () => tokens.close());
+  return { gateway, router, writeTokens: verifier };
 }
 
 /**
@@ -58,7 +69,7 @@ export async function start(signals: ShutdownSignals): Promise<void> {
   try {
     const config = loadConfig();
     const log = createLogger({ service: "gateway", level: config.logLevel });
-    const { gateway, router } = assembleGateway(
+    const { gateway, router, writeTokens } = assembleGateway(
       config,
       file_infinitypool_v1_greeting.services,
       log,
@@ -68,9 +79,12 @@ export async function start(signals: ShutdownSignals): Promise<void> {
     log.info(
       {
         url: `http://${host}:${address.port}/`,
+        docs: `http://${host}:${address.port}/docs`,
+        // The admin port: no Ingress routes to it (GATEWAY_ADMIN_PORT).
+        metrics: `http://${host}:${gateway.adminAddress().port}/metrics`,
         backend: config.backendAddress,
         routes: router.routes.length,
-        writes: config.writeTokens.length > 0 ? "enabled" : "disabled",
+        writes: writeTokens.size > 0 ? "enabled" : "disabled",
       },
       `gateway listening on http://${host}:${address.port}/`,
     );

@@ -114,8 +114,9 @@ export function writeError(
 /**
  * The raw HTTP/1.1 response for a request Node's parser refused (the server's `clientError`
  * event, https://nodejs.org/api/http.html#event-clienterror), given the parser's error code:
- * 431 for too large headers, 408 for a request not received in time, else 400; the body is a
- * status JSON and the connection closes.
+ * 431 for too large headers, 408 for a request not received in time, 400 naming CONNECT for a
+ * CONNECT request (the gateway is an origin server, not a proxy: RFC 9110 §9.3.6), else 400;
+ * the body is a status JSON and the connection closes.
  */
 export function malformedRequestResponse(errorCode: string | undefined): {
   status: number;
@@ -126,7 +127,9 @@ export function malformedRequestResponse(errorCode: string | undefined): {
       ? [431, "the request headers are too large"]
       : errorCode === "ERR_HTTP_REQUEST_TIMEOUT"
         ? [408, "the request was not received in time"]
-        : [400, "malformed HTTP request"];
+        : errorCode === "CONNECT"
+          ? [400, "CONNECT is for proxies; this server is not one"]
+          : [400, "malformed HTTP request"];
   const body = statusBody(status === 408 ? Code.DEADLINE_EXCEEDED : Code.INVALID_ARGUMENT, message);
   return {
     status,

@@ -124,7 +124,7 @@ describe("AccessLog", () => {
       attempts: 3,
       error: "line one\nline two\ttab \u0001 and é, ✓, 😀",
       remote: "::ffff:10.0.0.7",
-      forwardedFor: ["203.0.113.9", "198.51.100.4"],
+      forwardedFor: "203.0.113.9, 198.51.100.4",
       amznTraceId: "Root=1-5759e988-bd862e3fe1be46a994272793",
     },
     {

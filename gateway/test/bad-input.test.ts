@@ -179,9 +179,24 @@ const cases: Case[] = [
   },
   { name: "malformed request line", status: 400, send: raw("HELLO THERE\r\n\r\n") },
   {
-    name: "absolute-form request target",
+    name: "asterisk-form request target",
     status: 400,
-    send: raw("GET http://elsewhere.example/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    send: raw("OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+  },
+  {
+    name: "authority-form request target (CONNECT)",
+    status: 400,
+    send: raw("CONNECT elsewhere.example:443 HTTP/1.1\r\nHost: elsewhere.example:443\r\n\r\n"),
+  },
+  {
+    name: "absolute-form target with userinfo",
+    status: 400,
+    send: raw("GET http://user@x/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+  },
+  {
+    name: "absolute-form target of another scheme",
+    status: 400,
+    send: raw("GET ftp://x/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
   },
   {
     name: "conflicting Content-Length and Transfer-Encoding",

@@ -46,6 +46,10 @@ function startLoad(url: string, workers: number, pauseMs = 5) {
   const done = Promise.all(Array.from({ length: workers }, loop));
   return {
     samples,
+    /** Resolves once `n` requests have been answered (any status), polling. */
+    answered: async (n: number) => {
+      while (samples.length < n) await sleep(20);
+    },
     stop: async () => {
       running = false;
       await done;
@@ -112,22 +116,26 @@ describe.skipIf(skipWithoutPostgres)("faults under load", () => {
     const gateway = await spawnGateway({
       BACKEND_ADDRESS: `dns:///${backend.address}`,
       // Stands in for the load balancer's deregistration window (the chart's preStop sleep); long
-      // enough for the load loop below to notice readiness failing even on a busy 2-core machine.
-      SHUTDOWN_DELAY_MS: "3000",
+      // enough for the load loop below to notice readiness failing even on a 2-core machine
+      // shared by parallel test runs (load 15-20).
+      SHUTDOWN_DELAY_MS: "5000",
       SHUTDOWN_TIMEOUT_MS: "5000",
     });
     try {
       const load = startLoad(`${gateway.url}/v1/greetings/1`, 8, 0);
-      await sleep(1_000);
+      // Real load first, however long a busy machine takes to serve it: the signal goes out once
+      // more than 50 requests have been answered, not after a fixed time.
+      await load.answered(51);
       const signalledAt = Date.now();
       gateway.child.kill("SIGTERM");
-      // Like a load balancer, stop sending new requests once readiness fails.
+      // Like a load balancer, stop sending new requests once readiness fails. Polls until the
+      // gateway says so or exits (bounded by the test's timeout, not by a count of polls).
       let notReadyAt = 0;
-      for (let i = 0; i < 50 && notReadyAt === 0; i++) {
-        const res = await fetch(`${gateway.url}/readyz`);
-        await res.arrayBuffer();
-        if (res.status === 503) notReadyAt = Date.now();
-        else await sleep(100);
+      while (notReadyAt === 0 && gateway.child.exitCode === null) {
+        const res = await fetch(`${gateway.url}/readyz`).catch(() => undefined);
+        await res?.arrayBuffer();
+        if (res?.status === 503) notReadyAt = Date.now();
+        else await sleep(50);
       }
       const samples = await load.stop();
       const exit = await gateway.exited;

@@ -8,13 +8,14 @@ import {
 } from "@infinity-pool/proto/infinitypool/testing/v1/testing_pb.js";
 import { createLogger } from "@infinity-pool/runtime/logger";
 import { Code } from "@infinity-pool/runtime/status";
+import { TokenVerifier } from "@infinity-pool/runtime/tokens";
 import { afterEach, describe, expect, it } from "vitest";
 import { WriteAuth } from "../src/auth.ts";
 import { type Backend, type CallOptions, type CallResult, UpstreamError } from "../src/backend.ts";
 import { loadConfig } from "../src/config.ts";
 import { Gateway } from "../src/gateway.ts";
 import { createMetrics } from "../src/metrics.ts";
-import { operationalPaths } from "../src/operational.ts";
+import { reservedPaths } from "../src/operational.ts";
 import { Router } from "../src/router.ts";
 import { buildRoutes } from "../src/routes.ts";
 import { request } from "./support/http.ts";
@@ -43,6 +44,11 @@ class InProcessBackend implements Backend {
     return this.serving;
   }
 
+  // biome-ignore lint/correctness/useYield: no streaming RPC is answered here (see stream tests)
+  async *stream(): AsyncGenerator<Message> {
+    throw new UpstreamError(Code.UNIMPLEMENTED, "no stream here", 1);
+  }
+
   close(): void {
     this.closed = true;
   }
@@ -53,16 +59,17 @@ let running: Gateway | undefined;
 
 async function startWith(backend: Backend) {
   const logs: Record<string, unknown>[] = [];
-  const config = loadConfig({ GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0" });
-  const router = new Router(
-    buildRoutes([TestingService]),
-    operationalPaths.map((p) => p.path),
-  );
+  const config = loadConfig({
+    GATEWAY_HOST: "127.0.0.1",
+    GATEWAY_PORT: "0",
+    GATEWAY_ADMIN_PORT: "0",
+  });
+  const router = new Router(buildRoutes([TestingService]), reservedPaths);
   const gateway = new Gateway({
     config,
     router,
     backend,
-    auth: new WriteAuth([token]),
+    auth: new WriteAuth(new TokenVerifier([token])),
     metrics: createMetrics(),
     openApi: { openapi: "3.1.0" },
     logger: createLogger({
@@ -73,7 +80,8 @@ async function startWith(backend: Backend) {
   });
   running = gateway;
   const { port } = await gateway.listen();
-  return { url: `http://127.0.0.1:${port}`, logs, gateway };
+  const admin = `http://127.0.0.1:${gateway.adminAddress().port}`;
+  return { url: `http://127.0.0.1:${port}`, admin, logs, gateway };
 }
 
 afterEach(async () => {
@@ -176,31 +184,39 @@ describe("dispatch", () => {
 });
 
 describe("operational endpoints", () => {
-  it("report readiness from the backend's health, and 503 once draining", async () => {
+  it("report readiness as the gateway's own, whatever the backend's health, and 503 once draining", async () => {
     const backend = new InProcessBackend();
-    const { url, gateway } = await startWith(backend);
+    const { url, admin, gateway } = await startWith(backend);
     expect((await request(`${url}/readyz`)).body).toEqual({ status: "ready" });
     backend.serving = false;
-    const unready = await request(`${url}/readyz`);
-    expect(unready.status).toBe(503);
-    expect(unready.body).toEqual({ status: "backend unavailable" });
+    for (const base of [url, admin]) {
+      expect(await request(`${base}/readyz`)).toMatchObject({
+        status: 200,
+        body: { status: "ready" },
+      });
+    }
     const draining = gateway.shutdown(300);
-    const drainingAnswer = await request(`${url}/readyz`);
-    expect(drainingAnswer.status).toBe(503);
-    expect(drainingAnswer.body).toEqual({ status: "draining" });
+    for (const base of [url, admin]) {
+      const drainingAnswer = await request(`${base}/readyz`);
+      expect(drainingAnswer.status).toBe(503);
+      expect(drainingAnswer.body).toEqual({ status: "draining" });
+    }
     await draining;
     expect(backend.closed).toBe(true);
   });
 
-  it("serve liveness, the OpenAPI document and Prometheus metrics", async () => {
-    const { url } = await startWith(new InProcessBackend());
+  it("serve liveness and the OpenAPI document publicly, Prometheus metrics on the admin port only", async () => {
+    const { url, admin } = await startWith(new InProcessBackend());
     expect((await request(`${url}/healthz`)).body).toEqual({ status: "ok" });
     expect((await request(`${url}/openapi.json`)).body).toEqual({ openapi: "3.1.0" });
     await request(`${url}/healthz`);
-    const metrics = await request(`${url}/metrics`);
+    const metrics = await request(`${admin}/metrics`);
     expect(metrics.headers.get("content-type")).toContain("text/plain");
     expect(metrics.text).toMatch(
       /gateway_http_requests_total\{route="\/healthz",method="GET",status="200"\} [1-9]/,
     );
+    const outside = await request(`${url}/metrics`);
+    expect(outside.status).toBe(404);
+    expect(outside.text).not.toContain("gateway_http_requests_total");
   });
 });

@@ -40,10 +40,10 @@ describe("hasBody (RFC 9112 §6.3)", () => {
 });
 
 describe("readJsonBody", () => {
-  it("parses a JSON body", async () => {
+  it("returns the body's text; the route's message reads it (request-mapping.ts)", async () => {
     const body = '{"text":"hi","n":[1,2]}';
     const req = incoming({ ...json, "content-length": String(body.length) }, body);
-    expect(await readJsonBody(req, 1024)).toEqual({ text: "hi", n: [1, 2] });
+    expect(await readJsonBody(req, 1024)).toBe(body);
   });
 
   it("reads a chunked body split anywhere, even inside a UTF-8 character", async () => {
@@ -53,7 +53,7 @@ describe("readJsonBody", () => {
       bytes.subarray(0, 12),
       bytes.subarray(12),
     );
-    expect(await readJsonBody(req, 1024)).toEqual({ text: "grüß" });
+    expect(await readJsonBody(req, 1024)).toBe('{"text":"grüß"}');
   });
 
   it("is undefined for an absent or empty body", async () => {
@@ -68,7 +68,7 @@ describe("readJsonBody", () => {
       { "content-type": "application/json; charset=UTF-8", "content-length": "2" },
       "{}",
     );
-    expect(await readJsonBody(ok, 1024)).toEqual({});
+    expect(await readJsonBody(ok, 1024)).toBe("{}");
     const latin1 = incoming(
       { "content-type": "application/json; charset=latin1", "content-length": "2" },
       "{}",
@@ -114,16 +114,11 @@ describe("readJsonBody", () => {
     expect(await refusal(readJsonBody(req, 1024))).toMatchObject({ httpStatus: 413 });
   });
 
-  it("answers 400 for invalid UTF-8 and for invalid JSON", async () => {
+  it("answers 400 for invalid UTF-8 (invalid JSON is refused when the text is read)", async () => {
     const bad = incoming({ ...json, "content-length": "3" }, Buffer.from([0x22, 0xff, 0x22]));
     expect(await refusal(readJsonBody(bad, 1024))).toMatchObject({
       httpStatus: 400,
       message: "the request body is not valid UTF-8",
-    });
-    const broken = incoming({ ...json, "content-length": "5" }, '{"a":');
-    expect(await refusal(readJsonBody(broken, 1024))).toMatchObject({
-      httpStatus: 400,
-      message: "the request body is not valid JSON",
     });
   });
 });

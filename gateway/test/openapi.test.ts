@@ -70,9 +70,10 @@ describe("routes from descriptors", () => {
       "GET /v1/greeting -> SayHello",
       "GET /v1/greetings -> ListGreetings",
       "GET /v1/greetings/{id} -> GetGreeting",
+      "GET /v1/greetings:watch -> WatchGreetings",
       "POST /v1/greetings -> CreateGreeting",
     ]);
-    expect(GreetingService.methods.length).toBe(4);
+    expect(GreetingService.methods.length).toBe(5);
   });
 
   it("refuse an API route that would shadow an operational endpoint", () => {

@@ -30,6 +30,9 @@ the contract with Terraform relies on (ServiceAccount "infinity-pool-backend").
 {{- define "infinity-pool.backend.fullname" -}}
 {{- printf "%s-backend" (include "infinity-pool.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
+{{- define "infinity-pool.gateway.adminName" -}}
+{{- printf "%s-gateway-admin" (include "infinity-pool.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
 {{- define "infinity-pool.backend.headlessName" -}}
 {{- printf "%s-backend-headless" (include "infinity-pool.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
@@ -125,26 +128,13 @@ seccompProfile:
 {{- end }}
 
 {{/*
-Shutdown budget. preStop keeps the pod serving while endpoints, DNS and the ALB stop sending it new
-work; the application then drains for drainSeconds; a fixed margin covers process exit.
-terminationGracePeriodSeconds is derived so that it can never be shorter than the two together.
-*/}}
-{{- define "infinity-pool.terminationGracePeriod" -}}
-{{- add .shutdown.preStopSleepSeconds .shutdown.drainSeconds 5 }}
-{{- end }}
-
-{{/*
-ALB deregistration delay: how long the ALB keeps in-flight requests on a draining target. It matches
-the time the pod keeps answering (preStop + drain), so the ALB neither cuts requests the pod would
-still finish nor waits on a pod that has already exited.
-*/}}
-{{- define "infinity-pool.albDeregistrationDelay" -}}
-{{- add .Values.gateway.shutdown.preStopSleepSeconds .Values.gateway.shutdown.drainSeconds }}
-{{- end }}
-
-{{/*
-Zone spread (and host spread) for a Deployment. matchLabelKeys pod-template-hash makes the skew count
-only pods of the same ReplicaSet, so a rolling update is not blocked or skewed by the old pods.
+Zone spread (and host spread) for a Deployment.
+No matchLabelKeys (pod-template-hash): the kube-scheduler would then count only the new ReplicaSet's
+pods, while Karpenter, which provisions EKS Auto Mode's nodes, ignores matchLabelKeys and counts old
+and new pods alike (kubernetes-sigs/karpenter#1569). With a strict (DoNotSchedule) constraint the two
+then disagree on the zone a new node belongs in, and a rollout that needs a node hangs with Pending
+pods. Counting every pod of the component, both read the constraint the same way; the price is that
+the new ReplicaSet alone may end up one pod less even across zones after a rollout.
 Call with (dict "ctx" $ "component" "gateway" "spread" .Values.gateway.topologySpread).
 */}}
 {{- define "infinity-pool.topologySpread" -}}
@@ -156,23 +146,20 @@ topologySpreadConstraints:
     labelSelector:
       matchLabels:
         {{- include "infinity-pool.selectorLabels" (dict "ctx" .ctx "component" .component) | nindent 8 }}
-    matchLabelKeys:
-      - pod-template-hash
   - maxSkew: {{ .spread.maxSkew }}
     topologyKey: kubernetes.io/hostname
     whenUnsatisfiable: ScheduleAnyway
     labelSelector:
       matchLabels:
         {{- include "infinity-pool.selectorLabels" (dict "ctx" .ctx "component" .component) | nindent 8 }}
-    matchLabelKeys:
-      - pod-template-hash
 {{- end }}
 {{- end }}
 
 {{/*
 Backend settings as a name→value map. Rendered both into the backend ConfigMap (read by the
 Deployment) and inline into the migration hook Job, which runs before any ConfigMap of this
-release exists on first install.
+release exists on first install. Only what the backend's loadConfig reads for the chosen database
+source is set: DATABASE_URL (from urlSecret) or DB_HOST + DB_NAME + DB_SECRET_ID.
 */}}
 {{- define "infinity-pool.backend.config" -}}
 {{- $db := .Values.backend.database -}}
@@ -181,14 +168,10 @@ LOG_LEVEL: {{ .Values.backend.logLevel | quote }}
 SHUTDOWN_TIMEOUT_MS: {{ mul .Values.backend.shutdown.drainSeconds 1000 | quote }}
 MIGRATE_ON_START: {{ (not .Values.migration.enabled) | toString | quote }}
 DB_SSL_MODE: {{ $db.sslMode | quote }}
-{{- if $db.host }}
+{{- if not $db.urlSecret.name }}
 DB_HOST: {{ $db.host | quote }}
-{{- end }}
 DB_PORT: {{ $db.port | quote }}
-{{- if $db.name }}
 DB_NAME: {{ $db.name | quote }}
-{{- end }}
-{{- if $db.secretId }}
 DB_SECRET_ID: {{ $db.secretId | quote }}
 {{- end }}
 {{- if $db.sslCaFile }}
@@ -204,40 +187,54 @@ AWS_REGION: {{ .Values.backend.aws.region | quote }}
 
 {{- define "infinity-pool.gateway.config" -}}
 GATEWAY_PORT: {{ .Values.gateway.port | quote }}
+GATEWAY_ADMIN_PORT: {{ .Values.gateway.adminPort | quote }}
 BACKEND_ADDRESS: {{ printf "dns:///%s.%s.svc.%s:%d" (include "infinity-pool.backend.headlessName" .) .Release.Namespace .Values.clusterDomain (int .Values.backend.port) | quote }}
 LOG_LEVEL: {{ .Values.gateway.logLevel | quote }}
 SHUTDOWN_TIMEOUT_MS: {{ mul .Values.gateway.shutdown.drainSeconds 1000 | quote }}
+GATEWAY_WRITES_REQUIRE_HTTPS: {{ .Values.gateway.auth.writesRequireHttps | toString | quote }}
+{{- with .Values.gateway.cors.allowedOrigins }}
+GATEWAY_CORS_ALLOWED_ORIGINS: {{ join "," . | quote }}
+{{- end }}
 {{- range $k, $v := .Values.gateway.extraEnv }}
 {{ $k }}: {{ $v | quote }}
 {{- end }}
 {{- end }}
 
 {{/*
-extraEnv must not shadow a variable the chart manages: duplicate env names are rejected by
-server-side apply (Helm 4's default) and silently override under client-side apply.
+Write tokens. The Secret is mounted as a volume, never passed as an environment variable: kubelet
+updates a mounted Secret in place (within its sync period, about a minute), and both services
+re-read WRITE_TOKENS_FILE when it changes, so a changed token reaches running pods without a
+restart. Not a subPath mount: those never receive updates. Without gateway.auth.existingSecret the
+default name is mounted optionally, so pods start before anyone has created it and pick it up when
+it appears.
 */}}
-{{- define "infinity-pool.assertNoEnvOverride" -}}
-{{- range $k, $_ := .extra }}
-{{- if has $k $.reserved }}
-{{- fail (printf "%s.extraEnv.%s: this variable is set by the chart; use the dedicated value instead" $.component $k) }}
+{{- define "infinity-pool.writeTokens.secretName" -}}
+{{- default (printf "%s-gateway-auth" (include "infinity-pool.fullname" .)) .Values.gateway.auth.existingSecret }}
 {{- end }}
+{{- define "infinity-pool.writeTokens.dir" -}}
+/etc/infinity-pool/write-tokens
 {{- end }}
+{{- define "infinity-pool.writeTokens.file" -}}
+{{- printf "%s/%s" (include "infinity-pool.writeTokens.dir" .) .Values.gateway.auth.tokenKey }}
 {{- end }}
-
-{{/* Checks that span several values and so cannot live in values.schema.json. */}}
-{{- define "infinity-pool.validate" -}}
-{{- if and .Values.ingress.enabled (not .Values.ingress.ingressClass.create) (not .Values.ingress.ingressClass.name) }}
-{{- fail "ingress.ingressClass.name: required when ingress.ingressClass.create is false (the existing IngressClass to use)" }}
+{{- define "infinity-pool.writeTokens.volume" -}}
+- name: write-tokens
+  secret:
+    secretName: {{ include "infinity-pool.writeTokens.secretName" . }}
+    optional: {{ not .Values.gateway.auth.existingSecret }}
+    # 0440 (written in decimal: YAML 1.1 and 1.2 read a leading 0 differently): readable by the
+    # pod's group (fsGroup) only; the files stay owned by root.
+    defaultMode: 288
+    items:
+      - key: {{ .Values.gateway.auth.tokenKey }}
+        path: {{ .Values.gateway.auth.tokenKey }}
 {{- end }}
-{{- if and .Values.ingress.enabled .Values.ingress.ingressClass.create (not .Values.ingress.ingressClassParams.create) (not .Values.ingress.ingressClassParams.name) }}
-{{- fail "ingress.ingressClassParams.name: required when ingress.ingressClassParams.create is false (the existing IngressClassParams to reference)" }}
+{{- define "infinity-pool.writeTokens.volumeMount" -}}
+- name: write-tokens
+  mountPath: {{ include "infinity-pool.writeTokens.dir" . }}
+  readOnly: true
 {{- end }}
-{{- range $svc := list "gateway" "backend" }}
-{{- $v := index $.Values $svc }}
-{{- if and $v.autoscaling.enabled (gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
-{{- fail (printf "%s.autoscaling.minReplicas (%d) must not exceed maxReplicas (%d)" $svc (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
-{{- end }}
-{{- end }}
-{{- include "infinity-pool.assertNoEnvOverride" (dict "component" "gateway" "extra" .Values.gateway.extraEnv "reserved" (list "GATEWAY_PORT" "BACKEND_ADDRESS" "LOG_LEVEL" "SHUTDOWN_TIMEOUT_MS" "GATEWAY_WRITE_TOKENS")) }}
-{{- include "infinity-pool.assertNoEnvOverride" (dict "component" "backend" "extra" .Values.backend.extraEnv "reserved" (list "BACKEND_PORT" "LOG_LEVEL" "SHUTDOWN_TIMEOUT_MS" "MIGRATE_ON_START" "DB_SSL_MODE" "DB_HOST" "DB_PORT" "DB_NAME" "DB_SECRET_ID" "DB_SSL_CA_FILE" "AWS_REGION" "DATABASE_URL")) }}
+{{- define "infinity-pool.writeTokens.env" -}}
+- name: WRITE_TOKENS_FILE
+  value: {{ include "infinity-pool.writeTokens.file" . | quote }}
 {{- end }}

@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import {
+  chartDir,
   find,
   helm,
   isHook,
@@ -13,12 +16,14 @@ import {
 } from "./support/helm.ts";
 import { fieldErrors, schemaErrors } from "./support/kube-validate.ts";
 import { restrictedViolations } from "./support/pod-security.ts";
+import { mergedValues, renderable, shippedValues } from "./support/values-files.ts";
 
-const scenarios: Record<string, RenderOptions> = {
-  defaults: {},
-  production: { valuesFiles: ["ci/production-values.yaml"] },
-  minimal: { valuesFiles: ["ci/minimal-values.yaml"] },
-};
+// Every values file the chart ships or documents that is meant to render (the defaults are not:
+// values-contract.test.ts checks their one-line refusal).
+const scenarios: Record<string, RenderOptions> = Object.fromEntries(
+  renderable(shippedValues()).map((s) => [s.name, s.options]),
+);
+const minimal: RenderOptions = { valuesFiles: ["ci/minimal-values.yaml"] };
 
 const standardLabels = [
   "app.kubernetes.io/name",
@@ -151,43 +156,13 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
     expect(backend.livenessProbe).toMatchObject({ tcpSocket: { port: "grpc" } });
     expect(backend.livenessProbe.grpc).toBeUndefined();
     expect(backend.startupProbe).toMatchObject({ tcpSocket: { port: "grpc" } });
-    expect(backend.readinessProbe.grpc).toEqual({
-      port,
-      service: "infinitypool.v1.GreetingService",
-    });
+    // The server's health (""), not the database's: an outage must not empty the Service.
+    expect(backend.readinessProbe.grpc).toEqual({ port, service: "" });
     const gateway = find(manifests(), "Deployment", "infinity-pool-gateway").spec.template.spec
       .containers[0];
     expect(gateway.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http" });
     expect(gateway.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http" });
     expect(gateway.startupProbe.httpGet.path).toBe("/healthz");
-  });
-
-  test("shutdown: preStop sleep, drain and grace period fit together and match the ALB", () => {
-    for (const name of ["infinity-pool-gateway", "infinity-pool-backend"]) {
-      const pod = find(manifests(), "Deployment", name).spec.template.spec;
-      const container = pod.containers[0];
-      const sleep = container.lifecycle.preStop.sleep.seconds;
-      const config = find(manifests(), "ConfigMap", name).data ?? {};
-      const drain = Number(config.SHUTDOWN_TIMEOUT_MS) / 1000;
-      expect(sleep).toBeGreaterThan(0);
-      expect(drain).toBeGreaterThan(0);
-      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(sleep + drain);
-    }
-    const ingress = manifests().find((m) => m.kind === "Ingress");
-    if (ingress) {
-      const gateway = find(manifests(), "Deployment", "infinity-pool-gateway").spec.template.spec;
-      const sleep = gateway.containers[0].lifecycle.preStop.sleep.seconds;
-      const drain =
-        Number(find(manifests(), "ConfigMap", "infinity-pool-gateway").data?.SHUTDOWN_TIMEOUT_MS) /
-        1000;
-      const attributes =
-        ingress.metadata.annotations?.["alb.ingress.kubernetes.io/target-group-attributes"];
-      const delay = Number(
-        /deregistration_delay\.timeout_seconds=(\d+)/.exec(attributes ?? "")?.[1],
-      );
-      expect(delay).toBe(sleep + drain);
-      expect(delay).toBeLessThan(gateway.terminationGracePeriodSeconds);
-    }
   });
 
   test("a PDB with unhealthyPodEvictionPolicy AlwaysAllow covers each Deployment", () => {
@@ -206,14 +181,14 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
     }
   });
 
-  test("Deployments spread over zones counting only their own ReplicaSet", () => {
+  test("Deployments spread over zones (scheduling.test.ts checks Karpenter reads it the same way)", () => {
     for (const d of manifests().filter((m) => m.kind === "Deployment")) {
       const constraints = d.spec.template.spec.topologySpreadConstraints;
       const zone = constraints.find(
         (c: { topologyKey: string }) => c.topologyKey === "topology.kubernetes.io/zone",
       );
       expect(zone, d.metadata.name).toBeDefined();
-      expect(zone.matchLabelKeys).toEqual(["pod-template-hash"]);
+      expect(zone.matchLabelKeys).toBeUndefined();
       expect(zone.maxSkew).toBe(1);
       expect(d.spec.template.metadata.labels).toMatchObject(zone.labelSelector.matchLabels);
       expect(d.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
@@ -245,7 +220,8 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
     ]);
     const egressPorts = (policy: Manifest) =>
       policy.spec.egress.flatMap((r: { ports: { port: number }[] }) => r.ports.map((p) => p.port));
-    const dbPort = Number(find(manifests(), "ConfigMap", "infinity-pool-backend").data?.DB_PORT);
+    // The database port of the values (with a DATABASE_URL Secret the chart cannot read the URL's).
+    const dbPort = (mergedValues(options).backend as { database: { port: number } }).database.port;
     expect(new Set(egressPorts(backendPolicy))).toEqual(new Set([53, dbPort, 443, 80]));
     // Port 80 is allowed only to the Pod Identity Agent's link-local addresses.
     const http = backendPolicy.spec.egress.find(
@@ -259,7 +235,12 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
     const gatewayPolicy = find(manifests(), "NetworkPolicy", "infinity-pool-gateway");
     expect(gatewayPolicy.spec.ingress.map((r: { ports: unknown }) => r.ports)).toEqual([
       [{ port: "http", protocol: "TCP" }],
+      [{ port: "admin", protocol: "TCP" }],
     ]);
+    // The admin port only from pods (a namespaceSelector), never from an address block.
+    const admin = gatewayPolicy.spec.ingress[1];
+    expect(admin.from).toHaveLength(1);
+    expect(Object.keys(admin.from[0])).toEqual(["namespaceSelector"]);
     expect(new Set(egressPorts(gatewayPolicy))).toEqual(new Set([53, 50051]));
     const toBackend = gatewayPolicy.spec.egress.find(
       (r: { ports: { port: number }[] }) => r.ports[0]?.port === 50051,
@@ -289,8 +270,12 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
         m.kind === "ServiceAccount" && m.metadata.name === "infinity-pool-backend" && !isHook(m),
     );
     expect(account, "the ordinary ServiceAccount the running pods use").toBeDefined();
-    // Created for first install only, never recreated on upgrade under the running pods.
+    // Created for first install only, never recreated on upgrade under the running pods, and not
+    // deleted when the Job fails (helm-lifecycle.test.ts replays why).
     expect(phases(hookAccount)).toEqual(["pre-install"]);
+    expect(hookAccount.metadata.annotations?.["helm.sh/hook-delete-policy"]).toBe(
+      "before-hook-creation",
+    );
     expect(weight(hookAccount)).toBeLessThan(weight(job));
     expect(hookAccount.metadata.annotations?.["meta.helm.sh/release-name"]).toBe("infinity-pool");
     expect(hookAccount.metadata.annotations?.["meta.helm.sh/release-namespace"]).toBe(namespace);
@@ -383,10 +368,80 @@ describe.each(Object.keys(scenarios))("%s values", (scenario) => {
       });
     }
   });
+  test("the Ingress routes no path to the admin port; the ALB health check uses the public one", () => {
+    const gateway = find(manifests(), "Deployment", "infinity-pool-gateway").spec.template.spec
+      .containers[0];
+    const containerPort = (name: string | number) =>
+      typeof name === "number"
+        ? name
+        : gateway.ports.find((p: { name: string }) => p.name === name)?.containerPort;
+    const adminPort = containerPort("admin");
+    expect(adminPort).toBe(9090);
+    expect(containerPort("http")).toBe(8080);
+    for (const ingress of manifests().filter((m) => m.kind === "Ingress")) {
+      const a = ingress.metadata.annotations ?? {};
+      expect(a["alb.ingress.kubernetes.io/healthcheck-port"]).toBe("traffic-port");
+      const backends = [
+        ingress.spec.defaultBackend,
+        ...ingress.spec.rules.flatMap((r: { http: { paths: { backend: unknown }[] } }) =>
+          r.http.paths.map((p) => p.backend),
+        ),
+      ].filter(Boolean);
+      expect(backends.length).toBeGreaterThan(0);
+      for (const backend of backends) {
+        const service = find(manifests(), "Service", backend.service.name);
+        const port = service.spec.ports.find(
+          (p: { name: string; port: number }) =>
+            p.name === backend.service.port.name || p.port === backend.service.port.number,
+        );
+        expect(containerPort(port.targetPort), `${backend.service.name}`).not.toBe(adminPort);
+        expect(containerPort(port.targetPort)).toBe(containerPort("http"));
+      }
+    }
+    const config = find(manifests(), "ConfigMap", "infinity-pool-gateway").data ?? {};
+    expect(config.GATEWAY_ADMIN_PORT).toBe(String(adminPort));
+    expect(config.GATEWAY_PORT).toBe("8080");
+    const admin = find(manifests(), "Service", "infinity-pool-gateway-admin");
+    expect(admin.spec.ports).toEqual([
+      { name: "admin", port: 9090, targetPort: "admin", protocol: "TCP", appProtocol: "http" },
+    ]);
+  });
+
+  test("write tokens are a Secret file in gateway and backend pods, never env or annotation", () => {
+    for (const name of ["infinity-pool-gateway", "infinity-pool-backend"]) {
+      const pod = find(manifests(), "Deployment", name).spec.template.spec;
+      const container = pod.containers[0];
+      const volume = pod.volumes.find((v: { name: string }) => v.name === "write-tokens");
+      expect(volume?.secret, name).toBeDefined();
+      // No subPath: a subPath mount never receives Secret updates.
+      const mount = container.volumeMounts.find((m: { name: string }) => m.name === "write-tokens");
+      expect(mount).toEqual({
+        name: "write-tokens",
+        mountPath: "/etc/infinity-pool/write-tokens",
+        readOnly: true,
+      });
+      const key = volume.secret.items[0].key;
+      const file = container.env.find((e: { name: string }) => e.name === "WRITE_TOKENS_FILE");
+      expect(file).toEqual({
+        name: "WRITE_TOKENS_FILE",
+        value: `/etc/infinity-pool/write-tokens/${volume.secret.items[0].path}`,
+      });
+      expect(key).toBe("tokens");
+      expect(volume.secret.defaultMode).toBe(0o440);
+      // Nothing passes the token Secret's content as an environment variable.
+      for (const env of container.env) {
+        expect(env.valueFrom?.secretKeyRef?.name, env.name).not.toBe(volume.secret.secretName);
+      }
+      expect(container.envFrom.every((f: { secretRef?: unknown }) => !f.secretRef)).toBe(true);
+    }
+    // The chart never renders the token Secret itself, so no token passes through Helm, its
+    // release record or an annotation.
+    expect(manifests().filter((m) => m.kind === "Secret")).toEqual([]);
+  });
 });
 
 describe("production values", () => {
-  const manifests = () => rendered.production ?? [];
+  const manifests = () => rendered["ci/production-values.yaml"] ?? [];
 
   test("terminate TLS on an internet-facing ALB with the given certificates and redirect HTTP", () => {
     const params = find(manifests(), "IngressClassParams", "infinity-pool");
@@ -420,18 +475,12 @@ describe("production values", () => {
         find(manifests(), "Deployment", `infinity-pool-${component}`).spec.replicas,
       ).toBeUndefined();
     }
-    const metrics = find(manifests(), "HorizontalPodAutoscaler", "infinity-pool-gateway").spec
-      .metrics;
-    expect(metrics.map((m: { resource: { name: string } }) => m.resource.name)).toEqual([
-      "cpu",
-      "memory",
-    ]);
-    // The backend sets no memory target: the default 0 must leave the metric out, not target 0 %.
-    const backendMetrics = find(manifests(), "HorizontalPodAutoscaler", "infinity-pool-backend")
-      .spec.metrics;
-    expect(backendMetrics.map((m: { resource: { name: string } }) => m.resource.name)).toEqual([
-      "cpu",
-    ]);
+    // CPU only: V8 processes do not give memory back, so a memory target never scales down.
+    for (const component of ["gateway", "backend"]) {
+      const metrics = find(manifests(), "HorizontalPodAutoscaler", `infinity-pool-${component}`)
+        .spec.metrics;
+      expect(metrics.map((m: { resource: { name: string } }) => m.resource.name)).toEqual(["cpu"]);
+    }
   });
 
   test("bind the backend to its IAM role through IRSA and wire the database settings", () => {
@@ -444,25 +493,43 @@ describe("production values", () => {
     );
     const config = find(manifests(), "ConfigMap", "infinity-pool-backend").data;
     expect(config).toMatchObject({
-      DB_HOST: "infinity-pool-dev.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com",
+      DB_HOST: "infinity-pool-dev.cluster-c9akciq32d5l.eu-west-1.rds.amazonaws.com",
       DB_PORT: "5432",
       DB_NAME: "infinitypool",
       DB_SECRET_ID:
-        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-0a1b2c3d-AbCdEf",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-5f1c2a8e-7b3d-4e9a-8c61-2d0f4b7a9e13-Xk3P9q",
       DB_SSL_MODE: "verify-full",
       AWS_REGION: "eu-west-1",
     });
   });
 
-  test("read the gateway write tokens from the existing Secret", () => {
-    const env = find(manifests(), "Deployment", "infinity-pool-gateway").spec.template.spec
-      .containers[0].env;
-    expect(env).toEqual([
-      {
-        name: "GATEWAY_WRITE_TOKENS",
-        valueFrom: { secretKeyRef: { name: "infinity-pool-gateway-auth", key: "tokens" } },
-      },
+  test("mount the write tokens from the named Secret, required to exist", () => {
+    for (const name of ["infinity-pool-gateway", "infinity-pool-backend"]) {
+      const volume = find(manifests(), "Deployment", name).spec.template.spec.volumes.find(
+        (v: { name: string }) => v.name === "write-tokens",
+      );
+      expect(volume.secret).toMatchObject({
+        secretName: "infinity-pool-gateway-auth",
+        optional: false,
+        items: [{ key: "tokens", path: "tokens" }],
+      });
+    }
+  });
+
+  test("render a ServiceMonitor for the gateway's admin port", () => {
+    const monitor = find(manifests(), "ServiceMonitor", "infinity-pool-gateway");
+    expect(monitor.metadata.labels?.release).toBe("kube-prometheus-stack");
+    expect(monitor.spec.endpoints).toEqual([
+      { port: "admin", path: "/metrics", scheme: "http", interval: "30s", scrapeTimeout: "10s" },
     ]);
+    const selected = manifests().filter(
+      (m) =>
+        m.kind === "Service" &&
+        Object.entries(monitor.spec.selector.matchLabels).every(
+          ([k, v]) => m.metadata.labels?.[k] === v,
+        ),
+    );
+    expect(selected.map((m) => m.metadata.name)).toEqual(["infinity-pool-gateway-admin"]);
   });
 
   test("spread strictly over zones and narrow the NetworkPolicy CIDRs", () => {
@@ -490,8 +557,8 @@ describe("production values", () => {
   });
 });
 
-describe("defaults", () => {
-  const manifests = () => rendered.defaults ?? [];
+describe("minimal values, everything else defaulted", () => {
+  const manifests = () => rendered["ci/minimal-values.yaml"] ?? [];
 
   test("follow the Terraform contract: release infinity-pool, ServiceAccount infinity-pool-backend, Pod Identity", () => {
     const account = manifests().find(
@@ -524,16 +591,17 @@ describe("value changes", () => {
       find(render(options), "Deployment", name).spec.template.metadata.annotations[
         "checksum/config"
       ];
-    expect(checksum({ set: { "backend.logLevel": "debug" } }, "infinity-pool-backend")).not.toBe(
-      checksum({}, "infinity-pool-backend"),
-    );
-    expect(checksum({ set: { "gateway.logLevel": "debug" } }, "infinity-pool-gateway")).not.toBe(
-      checksum({}, "infinity-pool-gateway"),
-    );
+    expect(
+      checksum({ ...minimal, set: { "backend.logLevel": "debug" } }, "infinity-pool-backend"),
+    ).not.toBe(checksum(minimal, "infinity-pool-backend"));
+    expect(
+      checksum({ ...minimal, set: { "gateway.logLevel": "debug" } }, "infinity-pool-gateway"),
+    ).not.toBe(checksum(minimal, "infinity-pool-gateway"));
   });
 
   test("reusing an existing IngressClass moves scheme and certificates onto the Ingress", () => {
     const manifests = render({
+      ...minimal,
       set: {
         "ingress.ingressClass.create": "false",
         "ingress.ingressClass.name": "alb",
@@ -556,7 +624,7 @@ describe("value changes", () => {
   });
 
   test("without the migration hook the backend migrates on start and no hook objects render", () => {
-    const manifests = render({ set: { "migration.enabled": "false" } });
+    const manifests = render({ ...minimal, set: { "migration.enabled": "false" } });
     expect(
       manifests.filter((m) => isHook(m) && m.metadata.annotations?.["helm.sh/hook"] !== "test"),
     ).toEqual([]);
@@ -565,26 +633,10 @@ describe("value changes", () => {
     );
   });
 
-  test("longer shutdown settings raise the grace period and the ALB deregistration delay with them", () => {
-    const manifests = render({
-      set: { "gateway.shutdown.preStopSleepSeconds": "40", "gateway.shutdown.drainSeconds": "20" },
-    });
-    const pod = find(manifests, "Deployment", "infinity-pool-gateway").spec.template.spec;
-    expect(pod.containers[0].lifecycle.preStop.sleep.seconds).toBe(40);
-    expect(pod.terminationGracePeriodSeconds).toBe(65);
-    expect(find(manifests, "ConfigMap", "infinity-pool-gateway").data?.SHUTDOWN_TIMEOUT_MS).toBe(
-      "20000",
-    );
-    expect(
-      find(manifests, "Ingress", "infinity-pool-gateway").metadata.annotations?.[
-        "alb.ingress.kubernetes.io/target-group-attributes"
-      ],
-    ).toBe("deregistration_delay.timeout_seconds=60");
-  });
-
   test("an image digest pins the image over the tag", () => {
     const digest = `sha256:${"a".repeat(64)}`;
     const manifests = render({
+      ...minimal,
       set: { "backend.image.digest": digest, "backend.image.repository": "example/backend" },
     });
     expect(
@@ -608,9 +660,43 @@ describe("NOTES.txt", () => {
     expect(notes).toContain("helm test infinity-pool -n infinity-pool");
   });
 
-  test("warns when no database or write-token Secret is configured", () => {
-    const notes = renderNotes();
-    expect(notes).toContain("backend.database.host is empty");
-    expect(notes).toContain("gateway.auth.existingSecret is empty");
+  test("tells where write tokens come from, how to label the namespace and where metrics are", () => {
+    const notes = renderNotes(minimal);
+    expect(notes).toContain('Secret "infinity-pool-gateway-auth"');
+    expect(notes).toContain(
+      "kubectl -n infinity-pool create secret generic infinity-pool-gateway-auth --from-file=tokens=./tokens.txt",
+    );
+    expect(notes).toContain(
+      "kubectl label namespace infinity-pool pod-security.kubernetes.io/enforce=restricted",
+    );
+    expect(notes).toContain("port-forward svc/infinity-pool-gateway-admin 9090:9090");
+    // With a named Secret the chart requires it, so there is nothing to create.
+    expect(renderNotes({ valuesFiles: ["ci/production-values.yaml"] })).not.toContain(
+      "create secret",
+    );
   });
+});
+
+describe("memory requests come from the measurement in helm/README.md", () => {
+  // Rows of the README's table: service, limit, idle RSS, RSS under load "p50 / max", after load.
+  const readme = readFileSync(path.join(chartDir, "README.md"), "utf8");
+  const rows = [
+    ...readme.matchAll(/^\| (gateway|backend)[^|]*\| (\d+) MiB +\| [^|]+\| (\d+) \/ (\d+) MiB/gm),
+  ];
+  const mib = (quantity: string) => Number(/^(\d+)Mi$/.exec(quantity)?.[1]);
+
+  test.each(["gateway", "backend"])(
+    "%s: measured at the chart's limit, requesting at least the steady RSS",
+    (service) => {
+      const manifests = render(minimal);
+      const resources = find(manifests, "Deployment", `infinity-pool-${service}`).spec.template.spec
+        .containers[0].resources;
+      const row = rows.find((r) => r[1] === service);
+      expect(row, "a measured row for this service").toBeDefined();
+      // Re-measure when the limit changes: V8 sizes its heap from it.
+      expect(mib(resources.limits.memory)).toBe(Number(row?.[2]));
+      expect(mib(resources.requests.memory)).toBeGreaterThanOrEqual(Number(row?.[3]));
+      expect(mib(resources.requests.memory)).toBeLessThan(mib(resources.limits.memory));
+    },
+  );
 });

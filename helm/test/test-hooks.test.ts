@@ -12,7 +12,7 @@ import { find, render, repoRoot } from "./support/helm.ts";
  * Node and @grpc/grpc-js the gateway image carries, against local stand-ins for the services.
  */
 const run = promisify(execFile);
-const manifests = render();
+const manifests = render({ valuesFiles: ["ci/minimal-values.yaml"] });
 const script = (name: string): string =>
   find(manifests, "Job", name).spec.template.spec.containers[0].args[0];
 const command = (name: string): string[] =>

@@ -7,10 +7,13 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { chartDir, type Manifest, parseManifests, runHelm } from "../../helm/test/support/helm.ts";
+import { type FakeObject, type FakeState, lastApplied } from "./support/fake-kube.ts";
 import {
   allSteps,
   envHclSettings,
   helmCallsOf,
+  runSteps,
+  type StepContext,
   script,
   stepNamed,
   type Workflow,
@@ -35,6 +38,19 @@ const codeLines = (run: string) =>
     .split("\n")
     .filter((l) => !l.trim().startsWith("#"))
     .join("\n");
+
+/** What read-outputs.sh publishes: step output name, the unit and the Terraform output it reads. */
+const emits = (() => {
+  const text = script("read-outputs.sh");
+  const units = new Map(
+    [...text.matchAll(/^(\w+)=\$\(unit_outputs ([\w-]+)\)$/gm)].map((m) => [m[1], m[2]]),
+  );
+  return [...text.matchAll(/^emit (\w+) "\$(\w+)" '\.(\w+)\.value/gm)].map((m) => ({
+    name: m[1] ?? "",
+    unit: units.get(m[2] ?? "") ?? "",
+    output: m[3] ?? "",
+  }));
+})();
 
 let tree: Tree;
 beforeAll(async () => {
@@ -136,16 +152,6 @@ describe("settings: env.hcl, the workflows and bootstrap-oidc.sh agree", () => {
 });
 
 describe("Terraform outputs the pipeline reads", () => {
-  const text = script("read-outputs.sh");
-  const units = new Map(
-    [...text.matchAll(/^(\w+)=\$\(unit_outputs ([\w-]+)\)$/gm)].map((m) => [m[1], m[2]]),
-  );
-  const emits = [...text.matchAll(/^emit (\w+) "\$(\w+)" '\.(\w+)\.value/gm)].map((m) => ({
-    name: m[1] ?? "",
-    unit: units.get(m[2] ?? "") ?? "",
-    output: m[3] ?? "",
-  }));
-
   it("exist in the module of the unit they are read from", () => {
     expect(emits.length).toBeGreaterThanOrEqual(9);
     for (const e of emits) {
@@ -181,6 +187,9 @@ describe.skipIf(!jqAvailable)("the chart as the pipeline installs it", () => {
     DATABASE_CIDRS: '["10.0.210.0/24","10.0.211.0/24","10.0.212.0/24"]',
     INGRESS_SCHEME: "",
     ACM_CERTIFICATE_ARN: "",
+    // Set from the workload-access unit's inputs (what its outputs echo) once the tree is loaded.
+    POD_IDENTITY_NAMESPACE: "",
+    POD_IDENTITY_SERVICE_ACCOUNT: "",
   };
   const helmStep = stepNamed(cicd, /^Helm release/);
   let upgrade: string[];
@@ -207,18 +216,25 @@ describe.skipIf(!jqAvailable)("the chart as the pipeline installs it", () => {
     return out;
   }
 
-  function renderWith(env: Record<string, string>): Manifest[] {
+  function templateWith(env: Record<string, string>) {
     const calls = helmCallsOf(helmStep.run ?? "", env);
     const call = calls.find((c) => c[0] === "upgrade");
     if (call === undefined) throw new Error("the Helm step ran no helm upgrade");
     upgrade = call;
-    const result = runHelm(templateArgs(call));
+    return runHelm(templateArgs(call));
+  }
+
+  function renderWith(env: Record<string, string>): Manifest[] {
+    const result = templateWith(env);
     if (result.status !== 0)
       throw new Error(`helm template with the pipeline's values failed:\n${result.stderr}`);
     return parseManifests(result.stdout);
   }
 
   beforeAll(() => {
+    const workload = tree.units.get("workload-access")?.inputs;
+    sample.POD_IDENTITY_NAMESPACE = String(workload?.namespace);
+    sample.POD_IDENTITY_SERVICE_ACCOUNT = String(workload?.service_account);
     rendered = renderWith(sample);
   });
 
@@ -249,6 +265,38 @@ describe.skipIf(!jqAvailable)("the chart as the pipeline installs it", () => {
       (m) => m.kind === "Job" && m.metadata.name.endsWith("-migrate"),
     );
     expect(migration?.spec.template.spec.serviceAccountName).toBe(serviceAccount);
+  });
+
+  it("passes the Pod Identity association from Terraform's outputs, and the chart checks against it", () => {
+    // The step reads the values from read-outputs.sh, which reads the workload-access unit's
+    // namespace and service_account outputs (their existence is checked above).
+    const fromOutput = (value: string | undefined) =>
+      emits.find((e) => ghExpr(`steps.infra.outputs.${e.name}`) === value);
+    expect(fromOutput(helmStep.env?.POD_IDENTITY_NAMESPACE)).toMatchObject({
+      unit: "workload-access",
+      output: "namespace",
+    });
+    expect(fromOutput(helmStep.env?.POD_IDENTITY_SERVICE_ACCOUNT)).toMatchObject({
+      unit: "workload-access",
+      output: "service_account",
+    });
+    const workload = tree.modules.get(tree.units.get("workload-access")?.moduleName ?? "");
+    expect(workload?.outputs.has("namespace")).toBe(true);
+    expect(workload?.outputs.has("service_account")).toBe(true);
+    // The chart renders with the association Terraform makes, so the values reach it...
+    expect(upgrade).toContain(`backend.podIdentityAssociation.namespace=${sample.NAMESPACE}`);
+    expect(rendered.some((m) => m.kind === "Deployment")).toBe(true);
+    // ...and refuses a release its association would not cover.
+    for (const other of [
+      { POD_IDENTITY_NAMESPACE: "payments" },
+      { POD_IDENTITY_SERVICE_ACCOUNT: "payments-backend" },
+    ]) {
+      const result = templateWith({ ...sample, ...other });
+      expect(result.status, JSON.stringify(other)).not.toBe(0);
+      expect(result.stderr).toContain(
+        "backend.podIdentityAssociation: the EKS Pod Identity association is for ServiceAccount",
+      );
+    }
   });
 
   it("waits longer than the migration Job may run, and helm test longer than the test Jobs", () => {
@@ -379,6 +427,96 @@ describe.skipIf(!jqAvailable)("the chart as the pipeline installs it", () => {
       }
     },
   );
+});
+
+describe.skipIf(!jqAvailable)("the release namespace as the deploy job leaves it", () => {
+  const namespace = cicd.env.NAMESPACE ?? "";
+  const token = "ip-write-token-0f3c9a";
+  const deploy = cicd.jobs.deploy?.steps ?? [];
+  // From the kubeconfig to the Helm release: every step that writes to the cluster before Helm.
+  const steps = deploy.slice(
+    deploy.findIndex((s) => /^kubeconfig/.test(s.name ?? "")),
+    deploy.findIndex((s) => /^Helm release/.test(s.name ?? "")) + 1,
+  );
+  const ctx: StepContext = {
+    vars: {},
+    secrets: { GATEWAY_WRITE_TOKENS: token },
+    outputs: {
+      "infra.cluster_name": "infinity-pool-dev",
+      "infra.gateway_repository": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x/gateway",
+      "infra.backend_repository": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x/backend",
+      "infra.db_host": "infinity-pool-dev-db.cluster-abc.eu-west-1.rds.amazonaws.com",
+      "infra.db_port": "5432",
+      "infra.db_name": "infinitypool",
+      "infra.db_secret_arn":
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-x-AbCdEf",
+      "infra.vpc_cidr_block": "10.0.0.0/16",
+      "infra.database_subnet_cidr_blocks": '["10.0.210.0/24"]',
+      "infra.pod_identity_namespace": "infinity-pool",
+      "infra.pod_identity_service_account": "infinity-pool-backend",
+    },
+    github: { GITHUB_SHA: "0123456789abcdef0123456789abcdef01234567", GITHUB_RUN_ID: "1" },
+  };
+  /** Kubernetes docs, "Pod Security Admission": the labels that make the API server enforce. */
+  const restricted = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+  };
+  const labelsOf = (o: FakeObject | null | undefined) =>
+    Object.fromEntries(Object.entries(o?.labels ?? {}).map(([k, v]) => [k, v.value]));
+  const namespaceOf = (state: FakeState) =>
+    state.objects.find((o) => o.kind === "Namespace" && o.name === namespace);
+  const helmCall = (state: FakeState) =>
+    state.calls.find((c) => c.command === "helm" && c.args[0] === "upgrade");
+
+  let first: FakeState;
+  let second: FakeState;
+  beforeAll(() => {
+    first = runSteps(cicd, steps, ctx);
+    second = runSteps(cicd, steps, ctx, { objects: first.objects, calls: [] });
+  });
+
+  it("enforces the restricted Pod Security Standard before Helm installs, on every deploy", () => {
+    expect(steps.length).toBeGreaterThanOrEqual(4);
+    for (const state of [first, second]) {
+      expect(labelsOf(helmCall(state)?.namespaceAtCall)).toMatchObject(restricted);
+      expect(labelsOf(namespaceOf(state))).toMatchObject(restricted);
+    }
+  });
+
+  it("takes over a weaker level someone set by hand", () => {
+    const ns: FakeObject = {
+      kind: "Namespace",
+      namespace: "",
+      name: namespace,
+      labels: {
+        "pod-security.kubernetes.io/enforce": { value: "baseline", managers: ["kubectl-label"] },
+      },
+      annotations: {},
+      data: {},
+    };
+    const state = runSteps(cicd, steps, ctx, { objects: [ns], calls: [] });
+    expect(labelsOf(helmCall(state)?.namespaceAtCall)).toMatchObject(restricted);
+  });
+
+  it("keeps the namespace out of the release and nothing of it in a last-applied annotation", () => {
+    expect(helmCall(first)?.args).not.toContain("--create-namespace");
+    expect(helmCall(first)?.args).toEqual(expect.arrayContaining(["--namespace", namespace]));
+    for (const o of [...first.objects, ...second.objects]) {
+      expect(Object.keys(o.annotations), `${o.kind}/${o.name}`).not.toContain(lastApplied);
+    }
+  });
+
+  it("puts the write tokens in the Secret the chart mounts, never on a command line", () => {
+    const secret = second.objects.find(
+      (o) => o.kind === "Secret" && o.name === cicd.env.WRITE_TOKENS_SECRET,
+    );
+    expect(secret?.namespace).toBe(namespace);
+    expect(Buffer.from(secret?.data.tokens ?? "", "base64").toString()).toBe(token);
+    for (const call of [...first.calls, ...second.calls]) {
+      expect(call.args.join(" ")).not.toContain(token);
+    }
+  });
 });
 
 describe("deploy and destroy never drop each other", () => {

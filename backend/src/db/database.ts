@@ -11,6 +11,7 @@ import pg from "pg";
 import type { DatabaseConfig, PoolConfig, SslConfig } from "../config.ts";
 import { SecretCredentials } from "./credentials.ts";
 import { driverErrorCode, isAuthFailure } from "./errors.ts";
+import { type Listener, type ListenHandlers, listenPglite, listenPostgres } from "./listener.ts";
 
 /** A Drizzle database over either driver (node-postgres or PGlite); queries are driver-neutral. */
 export type Db = PgDatabase<PgQueryResultHKT>;
@@ -30,6 +31,8 @@ export interface Database {
   ping(): Promise<void>;
   /** Applies pending migrations; safe to call from many processes at once. */
   migrate(): Promise<void>;
+  /** LISTENs on `channel` on a session of its own, outside the pool (see db/listener.ts). */
+  listen(channel: string, handlers: ListenHandlers): Promise<Listener>;
   close(): Promise<void>;
 }
 
@@ -66,6 +69,10 @@ class PgliteDatabase implements Database {
   async migrate(): Promise<void> {
     // PGlite is single-process by construction, so no lock is needed.
     await migratePglite(drizzlePglite(this.#client), { migrationsFolder });
+  }
+
+  listen(channel: string, handlers: ListenHandlers): Promise<Listener> {
+    return listenPglite(this.#client, channel, handlers);
   }
 
   async close(): Promise<void> {
@@ -187,6 +194,12 @@ class PostgresDatabase implements Database {
         client.release();
       }
     });
+  }
+
+  listen(channel: string, handlers: ListenHandlers): Promise<Listener> {
+    // Through run(): the session logs in as the pool would, with credentials fetched again once
+    // when Secrets Manager rotation made the cached ones stale.
+    return this.run((_db, pool) => listenPostgres(pool.options, channel, handlers));
   }
 
   async close(): Promise<void> {

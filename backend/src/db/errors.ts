@@ -61,6 +61,18 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 /**
+ * True when PostgreSQL refused a value the call carried: SQLSTATE class 22, "data exception"
+ * (https://www.postgresql.org/docs/current/errcodes-appendix.html), e.g. 22003
+ * numeric_value_out_of_range, 22P02 invalid_text_representation, 22001 string_data_right_truncation,
+ * 22021 character_not_in_repertoire. Validation should refuse such input first; this is the net
+ * under it, so a value that slips through is the caller's INVALID_ARGUMENT and not an INTERNAL.
+ */
+export function isDataException(err: unknown): boolean {
+  const code = driverErrorCode(err);
+  return code !== undefined && /^22[0-9A-Z]{3}$/.test(code);
+}
+
+/**
  * Translates a database failure into a gRPC status without leaking driver detail to callers; the
  * full error is logged server-side by the caller.
  */
@@ -71,6 +83,9 @@ export function toConnectError(err: unknown): ConnectError {
     new ConnectError(message, code, undefined, undefined, err);
   if (isAuthFailure(err)) return status("database authentication failed", Code.UNAVAILABLE);
   if (isUnavailable(err)) return status("database unavailable", Code.UNAVAILABLE);
+  if (isDataException(err)) {
+    return status("a value in the request is out of range or not valid", Code.INVALID_ARGUMENT);
+  }
   if (driverErrorCode(err) === "57014") {
     return status("database statement timed out", Code.DEADLINE_EXCEEDED);
   }

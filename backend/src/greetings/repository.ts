@@ -1,4 +1,4 @@
-import { asc, eq, gt, sql } from "drizzle-orm";
+import { asc, eq, gt, max, sql } from "drizzle-orm";
 import type { Db } from "../db/database.ts";
 import { type GreetingRow, greetings } from "../db/schema.ts";
 
@@ -62,6 +62,12 @@ export async function listGreetings(
   limit: number,
 ): Promise<GreetingRow[]> {
   return pageQuery(db).execute({ after: afterId, limit });
+}
+
+/** The highest id stored, 0 when there is none. */
+export async function newestGreetingId(db: Db): Promise<bigint> {
+  const [row] = await db.select({ newest: max(greetings.id) }).from(greetings);
+  return row?.newest ?? 0n;
 }
 
 /**

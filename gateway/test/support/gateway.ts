@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { DescService } from "@bufbuild/protobuf";
 import { createLogger } from "@infinity-pool/runtime/logger";
+import { untilReady } from "../../../backend/test/support/backend-process.ts";
 import { type GatewayConfig, loadConfig } from "../../src/config.ts";
 import type { Gateway } from "../../src/gateway.ts";
 import type { Router } from "../../src/router.ts";
@@ -16,6 +17,8 @@ export interface InProcessGateway {
   gateway: Gateway;
   router: Router;
   url: string;
+  /** The admin port (/metrics, /healthz, /readyz). */
+  adminUrl: string;
   /** Parsed JSON log lines written so far. */
   logs: Record<string, unknown>[];
   rawLogs(): string;
@@ -28,7 +31,12 @@ export async function startGateway(
   overrides: Partial<GatewayConfig> = {},
 ): Promise<InProcessGateway> {
   const config = {
-    ...loadConfig({ GATEWAY_PORT: "0", GATEWAY_HOST: "127.0.0.1", ...env }),
+    ...loadConfig({
+      GATEWAY_PORT: "0",
+      GATEWAY_ADMIN_PORT: "0",
+      GATEWAY_HOST: "127.0.0.1",
+      ...env,
+    }),
     ...overrides,
   };
   let raw = "";
@@ -48,6 +56,7 @@ export async function startGateway(
     gateway,
     router,
     url: `http://127.0.0.1:${address.port}`,
+    adminUrl: `http://127.0.0.1:${gateway.adminAddress().port}`,
     logs,
     rawLogs: () => raw,
     stop: () => gateway.shutdown(0),
@@ -57,6 +66,8 @@ export async function startGateway(
 export interface GatewayProcess {
   url: string;
   port: number;
+  /** The admin port (/metrics, /healthz, /readyz). */
+  adminUrl: string;
   child: ChildProcess;
   logs(): string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -66,7 +77,13 @@ export interface GatewayProcess {
 export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ["gateway/src/main.ts"], {
     cwd: repoDir,
-    env: { PATH: process.env.PATH ?? "", GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      GATEWAY_HOST: "127.0.0.1",
+      GATEWAY_PORT: "0",
+      GATEWAY_ADMIN_PORT: "0",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
@@ -82,23 +99,24 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => setImmediate(() => resolve({ code, signal }))),
   );
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const line = lines.find((l) => l.includes("gateway listening"));
-    if (line) {
-      const port = Number(/:(\d+)\//.exec(JSON.parse(line).url)?.[1]);
-      return {
-        url: `http://127.0.0.1:${port}`,
-        port,
-        child,
-        logs: () => [...lines],
-        exited,
-      };
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`gateway did not start:\n${lines.join("\n")}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  // The deadline follows the process's CPU time, not the clock (untilReady).
+  const listeningLine = () => lines.find((l) => l.includes("gateway listening"));
+  try {
+    await untilReady(child, () => listeningLine() !== undefined, { what: "gateway", lines });
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
   }
+  const listening = JSON.parse(listeningLine() as string);
+  const port = Number(/:(\d+)\//.exec(listening.url)?.[1]);
+  // The listening line names the metrics URL, which is on the admin port.
+  const adminPort = Number(/:(\d+)\//.exec(listening.metrics)?.[1]);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    child,
+    logs: () => [...lines],
+    exited,
+  };
 }

@@ -61,6 +61,47 @@ export function rawRequest(port: number, payload: Buffer | string): Promise<RawR
   });
 }
 
+/**
+ * Sends raw bytes on a fresh connection and parses every response that comes back until the
+ * server closes it (or `waitMs` passes): what a pipelining client sees, in order.
+ */
+export function rawResponses(
+  port: number,
+  payload: Buffer | string,
+  waitMs = 5_000,
+): Promise<RawResponse[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    const chunks: Buffer[] = [];
+    socket.on("data", (c) => chunks.push(c));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(parseResponses(Buffer.concat(chunks).toString("latin1"))));
+    socket.write(payload);
+    setTimeout(() => socket.destroy(), waitMs).unref();
+  });
+}
+
+function parseResponses(text: string): RawResponse[] {
+  const responses: RawResponse[] = [];
+  let rest = text;
+  while (rest.startsWith("HTTP/")) {
+    const end = rest.indexOf("\r\n\r\n");
+    if (end < 0) break;
+    const [statusLine = "", ...headerLines] = rest.slice(0, end).split("\r\n");
+    const headers: Record<string, string> = {};
+    for (const line of headerLines) {
+      const i = line.indexOf(":");
+      headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+    }
+    const length = Number(headers["content-length"] ?? 0);
+    // Sliced as latin-1 (one character per byte, as content-length counts), read as UTF-8.
+    const body = Buffer.from(rest.slice(end + 4, end + 4 + length), "latin1").toString("utf8");
+    responses.push({ status: Number(statusLine.split(" ")[1]), headers, body });
+    rest = rest.slice(end + 4 + length);
+  }
+  return responses;
+}
+
 export interface TestServer {
   url: string;
   port: number;

@@ -22,7 +22,14 @@ export const writeToken = "gateway-test-token-5f1c";
 export function backendOn(pg: PostgresServer, options: StartOptions = {}): Promise<BackendProcess> {
   return startBackend({
     ...options,
-    env: { DATABASE_URL: pg.url, DB_SSL_MODE: "disable", LOG_LEVEL: "info", ...options.env },
+    env: {
+      DATABASE_URL: pg.url,
+      DB_SSL_MODE: "disable",
+      LOG_LEVEL: "info",
+      // One token set for both services: the backend authorises the writes the gateway forwards.
+      WRITE_TOKENS: writeToken,
+      ...options.env,
+    },
   });
 }
 
@@ -32,7 +39,7 @@ export function gatewayFor(
 ): Promise<InProcessGateway> {
   return startGateway([GreetingService], {
     BACKEND_ADDRESS: `dns:///${backend.address}`,
-    GATEWAY_WRITE_TOKENS: writeToken,
+    WRITE_TOKENS: writeToken,
     ...env,
   });
 }

@@ -70,6 +70,24 @@ export async function startTestingBackend(
         count("DeleteShelf");
         return {};
       },
+      async *streamEcho(request, context) {
+        count("StreamEcho");
+        context.signal.addEventListener("abort", () => count("StreamEcho:cancelled"), {
+          once: true,
+        });
+        const intervalMs = request.interval
+          ? Number(request.interval.seconds) * 1_000 + request.interval.nanos / 1e6
+          : 0;
+        for (let index = 0; index < request.count; index++) {
+          if (index > 0 && intervalMs > 0) await abortableSleep(intervalMs, context.signal);
+          yield { index, text: request.text };
+          count("StreamEcho:sent");
+        }
+        if (request.hold) await abortableSleep(Number.POSITIVE_INFINITY, context.signal);
+        if (request.code !== 0) {
+          throw new ConnectError(`status ${request.code}`, request.code as ConnectError["code"]);
+        }
+      },
       async fail(request, context) {
         count("Fail");
         if (request.delayMs > 0) {
@@ -121,4 +139,19 @@ export async function startTestingBackend(
         setTimeout(resolve, 500).unref();
       }),
   };
+}
+
+/** Resolves after `ms` (never, for Infinity) or once `signal` aborts, whichever comes first. */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = Number.isFinite(ms) ? setTimeout(resolve, ms) : undefined;
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }

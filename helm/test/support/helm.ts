@@ -67,26 +67,35 @@ export interface RenderOptions {
   valuesFiles?: string[];
   set?: Record<string, string>;
   setString?: Record<string, string>;
+  setJson?: Record<string, string>;
+  /** Render as `helm upgrade` would (.Release.IsUpgrade). */
+  isUpgrade?: boolean;
+  releaseName?: string;
+  namespace?: string;
 }
 
 function valueArgs(options: RenderOptions): string[] {
   const args: string[] = [];
-  for (const file of options.valuesFiles ?? []) args.push("-f", path.join(chartDir, file));
+  for (const file of options.valuesFiles ?? []) args.push("-f", path.resolve(chartDir, file));
   for (const [key, value] of Object.entries(options.set ?? {}))
     args.push("--set", `${key}=${value}`);
   for (const [key, value] of Object.entries(options.setString ?? {})) {
     args.push("--set-string", `${key}=${value}`);
   }
+  for (const [key, value] of Object.entries(options.setJson ?? {})) {
+    args.push("--set-json", `${key}=${value}`);
+  }
+  if (options.isUpgrade) args.push("--is-upgrade");
   return args;
 }
 
 export function templateRaw(options: RenderOptions = {}): HelmResult {
   return runHelm([
     "template",
-    releaseName,
+    options.releaseName ?? releaseName,
     chartDir,
     "--namespace",
-    namespace,
+    options.namespace ?? namespace,
     ...valueArgs(options),
   ]);
 }

@@ -15,6 +15,7 @@ import { chartDir, type Manifest, repoRoot } from "./helm.ts";
 
 const customSchemas: Record<string, string> = {
   "eks.amazonaws.com/v1/IngressClassParams": "ingressclassparams.eks.amazonaws.com-v1.json",
+  "monitoring.coreos.com/v1/ServiceMonitor": "servicemonitor.monitoring.coreos.com-v1.json",
 };
 
 const ajv = new Ajv({ allErrors: true, strict: true });

@@ -1,10 +1,11 @@
 // Reads the GitHub Actions workflows and helper scripts as data, for contract tests between the
 // pipeline, the Terragrunt tree and the chart.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
+import { type FakeState, readState, stateFile } from "./fake-kube.ts";
 import { repoRoot } from "./terraform.ts";
 
 export interface Step {
@@ -85,6 +86,114 @@ export function helmCallsOf(run: string, env: Record<string, string>): string[][
       .split("\n\0")
       .filter((c) => c.length > 0)
       .map((c) => c.split("\0").filter((a) => a.length > 0));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What a step's `${{ }}` expressions see when steps run in a test. */
+export interface StepContext {
+  /** Repository variables (`vars.NAME`); unset ones are empty, as on GitHub. */
+  vars: Record<string, string>;
+  /** Repository secrets (`secrets.NAME`). */
+  secrets: Record<string, string>;
+  /** Outputs of earlier steps, `steps.<id>.outputs.<name>`, keyed `<id>.<name>`. */
+  outputs: Record<string, string>;
+  /** The default variables GitHub sets (GITHUB_SHA, ...), also the `github.*` context. */
+  github: Record<string, string>;
+}
+
+const githubContext: Record<string, string> = {
+  sha: "GITHUB_SHA",
+  run_id: "GITHUB_RUN_ID",
+  repository: "GITHUB_REPOSITORY",
+  server_url: "GITHUB_SERVER_URL",
+};
+
+/** Replaces the `${{ }}` expressions the workflows use with their values from `ctx`. */
+export function resolveExpressions(
+  text: string,
+  ctx: StepContext,
+  env: Record<string, string> = {},
+): string {
+  return text.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expression: string) => {
+    const m = /^(\w+)\.([\w.-]+?)(?:\s*\|\|\s*'([^']*)')?$/.exec(expression);
+    if (!m) throw new Error(`unsupported expression: ${expression}`);
+    const [, context, name = "", fallback = ""] = m;
+    let value: string | undefined;
+    if (context === "vars") value = ctx.vars[name];
+    else if (context === "secrets") value = ctx.secrets[name];
+    else if (context === "env") value = env[name];
+    else if (context === "github") value = ctx.github[githubContext[name] ?? ""];
+    else if (context === "steps") {
+      const s = /^([\w-]+)\.outputs\.(\w+)$/.exec(name);
+      value = s ? ctx.outputs[`${s[1]}.${s[2]}`] : undefined;
+      if (value === undefined) throw new Error(`no value for ${expression} in the test context`);
+    } else throw new Error(`unsupported expression: ${expression}`);
+    return value || fallback;
+  });
+}
+
+const fakeKube = path.join(repoRoot, "infrastructure/test/support/fake-kube.ts");
+
+/**
+ * Runs workflow steps in order, as the runner would (bash -eo pipefail, in the repository root,
+ * with the workflow's and the step's env, GITHUB_ENV carried from step to step), with kubectl, helm
+ * and aws replaced by support/fake-kube.ts. Returns what they did to the fake cluster. `initial`
+ * is the state before the first step (a cluster from an earlier deploy). Steps that `uses:` an
+ * action are skipped.
+ */
+export function runSteps(
+  wf: Workflow,
+  steps: Step[],
+  ctx: StepContext,
+  initial?: FakeState,
+): FakeState {
+  const dir = mkdtempSync(path.join(tmpdir(), "steps-"));
+  try {
+    const bin = path.join(dir, "bin");
+    mkdirSync(bin);
+    for (const command of ["kubectl", "helm", "aws"]) {
+      const stub = path.join(bin, command);
+      writeFileSync(stub, `#!/bin/sh\nexec "${process.execPath}" "${fakeKube}" ${command} "$@"\n`);
+      chmodSync(stub, 0o755);
+    }
+    if (initial) writeFileSync(stateFile(dir), JSON.stringify(initial));
+    const githubEnv = path.join(dir, "github-env");
+    writeFileSync(githubEnv, "");
+    const base = { ...ctx.github };
+    const workflowEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(wf.env))
+      workflowEnv[k] = resolveExpressions(v, ctx, workflowEnv);
+    for (const step of steps) {
+      if (step.run === undefined) continue;
+      const carried = Object.fromEntries(
+        readFileSync(githubEnv, "utf8")
+          .split("\n")
+          .filter((l) => l.includes("="))
+          .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+      );
+      const env: Record<string, string> = { ...base, ...workflowEnv, ...carried };
+      for (const [k, v] of Object.entries(step.env ?? {})) env[k] = resolveExpressions(v, ctx, env);
+      const script = path.join(dir, "step.sh");
+      writeFileSync(script, resolveExpressions(step.run, ctx, env));
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], {
+        cwd: repoRoot,
+        encoding: "utf8",
+        env: {
+          ...env,
+          PATH: `${bin}:${process.env.PATH}`,
+          HOME: dir,
+          FAKE_KUBE_DIR: dir,
+          GITHUB_OUTPUT: path.join(dir, "github-output"),
+          GITHUB_ENV: githubEnv,
+        },
+      });
+      if (result.status !== 0) {
+        throw new Error(`step "${step.name}" failed (${result.status}):\n${result.stderr}`);
+      }
+    }
+    return readState(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

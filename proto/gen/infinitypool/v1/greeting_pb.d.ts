@@ -352,6 +352,66 @@ export declare type CreateGreetingResponseJson = {
 export declare const CreateGreetingResponseSchema: GenMessage<CreateGreetingResponse, {jsonType: CreateGreetingResponseJson}>;
 
 /**
+ * @generated from message infinitypool.v1.WatchGreetingsRequest
+ */
+export declare type WatchGreetingsRequest = Message<"infinitypool.v1.WatchGreetingsRequest"> & {
+  /**
+   * Replay the stored greetings with an id greater than this one before streaming live ones; 0
+   * replays every greeting. Unset: only greetings created after the call starts. Must not be
+   * negative.
+   *
+   * @generated from field: optional int64 since_id = 1;
+   */
+  sinceId?: bigint | undefined;
+};
+
+/**
+ * @generated from message infinitypool.v1.WatchGreetingsRequest
+ */
+export declare type WatchGreetingsRequestJson = {
+  /**
+   * Replay the stored greetings with an id greater than this one before streaming live ones; 0
+   * replays every greeting. Unset: only greetings created after the call starts. Must not be
+   * negative.
+   *
+   * @generated from field: optional int64 since_id = 1;
+   */
+  sinceId?: string;
+};
+
+/**
+ * Describes the message infinitypool.v1.WatchGreetingsRequest.
+ * Use `create(WatchGreetingsRequestSchema)` to create a new message.
+ */
+export declare const WatchGreetingsRequestSchema: GenMessage<WatchGreetingsRequest, {jsonType: WatchGreetingsRequestJson}>;
+
+/**
+ * @generated from message infinitypool.v1.WatchGreetingsResponse
+ */
+export declare type WatchGreetingsResponse = Message<"infinitypool.v1.WatchGreetingsResponse"> & {
+  /**
+   * @generated from field: infinitypool.v1.Greeting greeting = 1;
+   */
+  greeting?: Greeting | undefined;
+};
+
+/**
+ * @generated from message infinitypool.v1.WatchGreetingsResponse
+ */
+export declare type WatchGreetingsResponseJson = {
+  /**
+   * @generated from field: infinitypool.v1.Greeting greeting = 1;
+   */
+  greeting?: GreetingJson;
+};
+
+/**
+ * Describes the message infinitypool.v1.WatchGreetingsResponse.
+ * Use `create(WatchGreetingsResponseSchema)` to create a new message.
+ */
+export declare const WatchGreetingsResponseSchema: GenMessage<WatchGreetingsResponse, {jsonType: WatchGreetingsResponseJson}>;
+
+/**
  * GreetingService serves the greetings stored in PostgreSQL.
  *
  * Every RPC carries a google.api.http annotation: the gateway builds its HTTP/JSON routes from
@@ -400,6 +460,26 @@ export declare const GreetingService: GenService<{
     methodKind: "unary";
     input: typeof CreateGreetingRequestSchema;
     output: typeof CreateGreetingResponseSchema;
+  },
+  /**
+   * WatchGreetings streams every greeting created after the call starts, oldest first, for as long
+   * as the call lasts. With since_id set it first replays the stored greetings with a larger id, then
+   * continues live with no gap and no duplicate at the seam, so a client that lost its stream
+   * resumes by passing the id of the last greeting it received.
+   *
+   * Ids are handed out in commit order, so every greeting with an id at most the one last received
+   * has already been delivered or is never going to exist.
+   *
+   * Errors: INVALID_ARGUMENT for a negative since_id; RESOURCE_EXHAUSTED when the client reads too
+   * slowly and the server-side buffer of the stream is full; UNAVAILABLE when the database cannot be
+   * reached or the server is shutting down. Resume with since_id after either of the last two.
+   *
+   * @generated from rpc infinitypool.v1.GreetingService.WatchGreetings
+   */
+  watchGreetings: {
+    methodKind: "server_streaming";
+    input: typeof WatchGreetingsRequestSchema;
+    output: typeof WatchGreetingsResponseSchema;
   },
 }>;
 

@@ -900,6 +900,108 @@ export declare type DeleteShelfResponseJson = {
 export declare const DeleteShelfResponseSchema: GenMessage<DeleteShelfResponse, {jsonType: DeleteShelfResponseJson}>;
 
 /**
+ * @generated from message infinitypool.testing.v1.StreamEchoRequest
+ */
+export declare type StreamEchoRequest = Message<"infinitypool.testing.v1.StreamEchoRequest"> & {
+  /**
+   * @generated from field: int32 count = 1;
+   */
+  count: number;
+
+  /**
+   * @generated from field: google.protobuf.Duration interval = 2;
+   */
+  interval?: Duration | undefined;
+
+  /**
+   * @generated from field: int32 code = 3;
+   */
+  code: number;
+
+  /**
+   * @generated from field: bool hold = 4;
+   */
+  hold: boolean;
+
+  /**
+   * @generated from field: string text = 5;
+   */
+  text: string;
+};
+
+/**
+ * @generated from message infinitypool.testing.v1.StreamEchoRequest
+ */
+export declare type StreamEchoRequestJson = {
+  /**
+   * @generated from field: int32 count = 1;
+   */
+  count?: number;
+
+  /**
+   * @generated from field: google.protobuf.Duration interval = 2;
+   */
+  interval?: DurationJson;
+
+  /**
+   * @generated from field: int32 code = 3;
+   */
+  code?: number;
+
+  /**
+   * @generated from field: bool hold = 4;
+   */
+  hold?: boolean;
+
+  /**
+   * @generated from field: string text = 5;
+   */
+  text?: string;
+};
+
+/**
+ * Describes the message infinitypool.testing.v1.StreamEchoRequest.
+ * Use `create(StreamEchoRequestSchema)` to create a new message.
+ */
+export declare const StreamEchoRequestSchema: GenMessage<StreamEchoRequest, {jsonType: StreamEchoRequestJson}>;
+
+/**
+ * @generated from message infinitypool.testing.v1.StreamEchoResponse
+ */
+export declare type StreamEchoResponse = Message<"infinitypool.testing.v1.StreamEchoResponse"> & {
+  /**
+   * @generated from field: int32 index = 1;
+   */
+  index: number;
+
+  /**
+   * @generated from field: string text = 2;
+   */
+  text: string;
+};
+
+/**
+ * @generated from message infinitypool.testing.v1.StreamEchoResponse
+ */
+export declare type StreamEchoResponseJson = {
+  /**
+   * @generated from field: int32 index = 1;
+   */
+  index?: number;
+
+  /**
+   * @generated from field: string text = 2;
+   */
+  text?: string;
+};
+
+/**
+ * Describes the message infinitypool.testing.v1.StreamEchoResponse.
+ * Use `create(StreamEchoResponseSchema)` to create a new message.
+ */
+export declare const StreamEchoResponseSchema: GenMessage<StreamEchoResponse, {jsonType: StreamEchoResponseJson}>;
+
+/**
  * @generated from enum infinitypool.testing.v1.Color
  */
 export enum Color {
@@ -1017,6 +1119,18 @@ export declare const TestingService: GenService<{
     methodKind: "unary";
     input: typeof DeleteShelfRequestSchema;
     output: typeof DeleteShelfResponseSchema;
+  },
+  /**
+   * StreamEcho streams `count` messages `interval` apart, then ends with status `code` (0 is OK)
+   * or, with `hold`, stays open until cancelled. It has no stream_resumption option: the gateway
+   * streams it with no per-RPC code and its events carry no id.
+   *
+   * @generated from rpc infinitypool.testing.v1.TestingService.StreamEcho
+   */
+  streamEcho: {
+    methodKind: "server_streaming";
+    input: typeof StreamEchoRequestSchema;
+    output: typeof StreamEchoResponseSchema;
   },
   /**
    * Fail returns the requested gRPC status code, after an optional delay.
