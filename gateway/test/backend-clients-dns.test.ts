@@ -10,13 +10,14 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { freePort } from "../../backend/test/support/postgres.ts";
 import type { Backend } from "../src/backend.ts";
 import type { BackendClientOptions } from "../src/backend-client.ts";
-import { Http2BackendClient } from "../src/http2-backend-client.ts";
 import { type DnsServer, startDnsServer } from "./support/dns-server.ts";
 import { startTestingBackend, type TestingBackend } from "./support/testing-backend.ts";
 
-// grpc-js reads this when it is loaded; with it, it asks the DNS server the target names.
+// grpc-js reads this when it is loaded; with it, it asks the DNS server the target names. Both
+// clients are imported after it: the http2 client loads grpc-js too (for server streaming).
 process.env.GRPC_NODE_USE_ALTERNATIVE_RESOLVER = "true";
 const { BackendClient } = await import("../src/backend-client.ts");
+const { Http2BackendClient } = await import("../src/http2-backend-client.ts");
 
 const clients: Record<string, (o: BackendClientOptions) => Backend> = {
   "grpc-js": (o) => new BackendClient(o),

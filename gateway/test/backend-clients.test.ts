@@ -519,6 +519,30 @@ describe("through the gateway", () => {
   });
 
   it.each(names)(
+    "%s: serves server-streaming routes (the http2 client hands them to grpc-js)",
+    async (kind) => {
+      const gw = await startGateway([TestingService], {
+        BACKEND_ADDRESS: backend.target,
+        GATEWAY_BACKEND_CLIENT: kind,
+      });
+      try {
+        const done = await request(`${gw.url}/testing/v1/stream?count=2&text=hi`);
+        expect(done.status).toBe(200);
+        expect(done.text).toBe(
+          '{"result":{"index":0,"text":"hi"}}\n{"result":{"index":1,"text":"hi"}}\n',
+        );
+        const failed = await request(`${gw.url}/testing/v1/stream?count=1&code=9`);
+        expect(failed.text).toBe(
+          '{"result":{"index":0,"text":""}}\n' +
+            '{"error":{"code":9,"message":"status 9","details":[]}}\n',
+        );
+      } finally {
+        await gw.stop();
+      }
+    },
+  );
+
+  it.each(names)(
     "%s: shows the backend's own message with its commas, colons and slashes",
     async (kind) => {
       const gw = await startGateway([TestingService], {
