@@ -2,8 +2,9 @@
 // ../shared/anchors/grpc-gateway/build.sh (Debian's grpc-gateway v1.6.4 runtime for this repo's
 // greeting.proto) and never committed: it is a benchmark peer, not part of the product.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 
 export type Anchor =
   | { kind: "found"; binary: string; versions: string }
@@ -34,10 +35,11 @@ export function findAnchor(repo: string): Anchor {
     if (!existsSync(buildScript)) {
       return { kind: "absent", howToGet: `the anchor's build script is not here; ${how}` };
     }
+    const unaryOnly = unaryProtoTree(repo);
     try {
       const out = execFileSync("bash", [buildScript], {
         cwd: repo,
-        env: { ...process.env, MAIN_REPO: repo },
+        env: { ...process.env, MAIN_REPO: unaryOnly },
         encoding: "utf8",
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -46,6 +48,8 @@ export function findAnchor(repo: string): Anchor {
       const stderr = (error as { stderr?: string }).stderr ?? "";
       const last = stderr.trim().split("\n").pop() ?? "";
       return { kind: "absent", howToGet: `build.sh failed (${last}); ${how}` };
+    } finally {
+      rmSync(unaryOnly, { recursive: true, force: true });
     }
   }
   if (binary === undefined || !existsSync(binary)) {
@@ -53,4 +57,82 @@ export function findAnchor(repo: string): Anchor {
   }
   const versions = execFileSync(binary, ["-version"], { encoding: "utf8" }).trim();
   return { kind: "found", binary, versions };
+}
+
+/**
+ * A directory laid out as build.sh reads a repo (`proto/infinitypool/v1/greeting.proto`) holding
+ * greeting.proto without its server-streaming RPCs, their messages and the stream_resumption
+ * import: the bench measures unary routes only, and the anchor's Debian toolchain cannot build
+ * them (protoc-gen-go 1.3.5 refuses proto3 `optional`, which WatchGreetingsRequest uses, and
+ * build.sh copies greeting.proto alone, not the streaming.proto it imports).
+ */
+export function unaryProtoTree(repo: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "infinity-pool-anchor-proto-"));
+  const proto = readFileSync(join(repo, "proto/infinitypool/v1/greeting.proto"), "utf8");
+  mkdirSync(join(dir, "proto/infinitypool/v1"), { recursive: true });
+  writeFileSync(join(dir, "proto/infinitypool/v1/greeting.proto"), withoutServerStreaming(proto));
+  return dir;
+}
+
+/** `proto` (a proto3 file's text) without its server-streaming RPCs and their messages. */
+export function withoutServerStreaming(proto: string): string {
+  const lines = proto.split("\n");
+  const drop = new Set<string>();
+  const out: string[] = [];
+  let comment: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (/^\s*\/\//.test(line)) {
+      comment.push(line);
+      continue;
+    }
+    const rpc = /^\s*rpc\s+\w+\s*\(\s*(\w+)\s*\)\s*returns\s*\(\s*stream\s+(\w+)\s*\)/.exec(line);
+    if (rpc) {
+      drop.add(rpc[1] as string).add(rpc[2] as string);
+      i = endOfBlock(lines, i);
+      comment = [];
+      continue;
+    }
+    out.push(...comment, line);
+    comment = [];
+  }
+  out.push(...comment);
+  const kept: string[] = [];
+  comment = [];
+  for (let i = 0; i < out.length; i++) {
+    const line = out[i] as string;
+    if (/^\s*\/\//.test(line)) {
+      comment.push(line);
+      continue;
+    }
+    const message = /^message\s+(\w+)/.exec(line);
+    if (message && drop.has(message[1] as string)) {
+      i = endOfBlock(out, i);
+      // The blank line after the message goes with it.
+      if (out[i + 1] === "") i++;
+      comment = [];
+      continue;
+    }
+    if (/^import\s+"infinitypool\/api\/v1\/streaming\.proto";/.test(line)) continue;
+    kept.push(...comment, line);
+    comment = [];
+  }
+  kept.push(...comment);
+  return kept.join("\n");
+}
+
+/** The index of the line closing the block that opens on line `start` (braces counted). */
+function endOfBlock(lines: string[], start: number): number {
+  let depth = 0;
+  for (let i = start; i < lines.length; i++) {
+    const code = (lines[i] as string).replace(/\/\/.*$/, "").replace(/"[^"]*"/g, "");
+    for (const c of code) {
+      if (c === "{") depth++;
+      else if (c === "}") depth--;
+    }
+    if (depth === 0 && code.includes("}")) return i;
+    // `rpc X(...) returns (...);` with no options block.
+    if (depth === 0 && code.trimEnd().endsWith(";")) return i;
+  }
+  return lines.length - 1;
 }

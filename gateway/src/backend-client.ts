@@ -1,12 +1,5 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { create, type DescMethod, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
+import { type DescMethod, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import {
-  Health,
-  HealthCheckRequestSchema,
-  type HealthCheckResponse,
-  HealthCheckResponse_ServingStatus,
-} from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
 import { Code } from "@infinity-pool/runtime/status";
 import {
   type Backend,
@@ -15,6 +8,13 @@ import {
   type StreamOptions,
   UpstreamError,
 } from "./backend.ts";
+import {
+  callWithRetries,
+  checkHealth,
+  connectionSettings,
+  methodPath,
+  statusCode,
+} from "./upstream.ts";
 
 /** Where BackendClient connects and how it retries; durations in milliseconds. */
 export interface BackendClientOptions {
@@ -24,6 +24,8 @@ export interface BackendClientOptions {
   refreshMs: number;
   /** Observes each attempt's outcome, for metrics. */
   onAttempt?: (method: DescMethod, code: Code) => void;
+  /** Keepalive PING interval and timeout (upstream.ts `connectionSettings` when absent). */
+  keepalive?: { timeMs: number; timeoutMs: number };
 }
 
 const channelOptions: grpc.ChannelOptions = {
@@ -31,12 +33,11 @@ const channelOptions: grpc.ChannelOptions = {
   "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
   // The service config is ours, not something a DNS TXT record may override.
   "grpc.service_config_disable_resolution": 1,
-  "grpc.keepalive_time_ms": 30_000,
-  "grpc.keepalive_timeout_ms": 10_000,
-  // A replaced pod must be dialled again quickly; the grpc-js defaults back off up to 2 minutes.
-  "grpc.initial_reconnect_backoff_ms": 200,
-  "grpc.max_reconnect_backoff_ms": 2_000,
-  "grpc.dns_min_time_between_resolutions_ms": 1_000,
+  "grpc.keepalive_time_ms": connectionSettings.keepaliveTimeMs,
+  "grpc.keepalive_timeout_ms": connectionSettings.keepaliveTimeoutMs,
+  "grpc.initial_reconnect_backoff_ms": connectionSettings.initialBackoffMs,
+  "grpc.max_reconnect_backoff_ms": connectionSettings.maxBackoffMs,
+  "grpc.dns_min_time_between_resolutions_ms": connectionSettings.minResolutionIntervalMs,
   // channelz (grpc-js's introspection counters) is never served here; with it on, every call
   // allocates trackers, closures and timestamps in the channel, the subchannel and the transport.
   "grpc.enable_channelz": 0,
@@ -64,7 +65,15 @@ export class BackendClient implements Backend {
   }
 
   #newClient(): grpc.Client {
-    return new grpc.Client(this.#options.target, grpc.credentials.createInsecure(), channelOptions);
+    const keepalive = this.#options.keepalive;
+    const options = keepalive
+      ? {
+          ...channelOptions,
+          "grpc.keepalive_time_ms": keepalive.timeMs,
+          "grpc.keepalive_timeout_ms": keepalive.timeoutMs,
+        }
+      : channelOptions;
+    return new grpc.Client(this.#options.target, grpc.credentials.createInsecure(), options);
   }
 
   #refresh(): void {
@@ -93,6 +102,7 @@ export class BackendClient implements Backend {
         (error, response) => {
           if (error) {
             this.#options.onAttempt?.(method, statusCode(error));
+            error.details = decodeReservedEscapes(error.details);
             reject(error);
           } else {
             this.#options.onAttempt?.(method, Code.OK);
@@ -108,30 +118,12 @@ export class BackendClient implements Backend {
 
   /**
    * Calls a unary method by its descriptor. With `retry`, UNAVAILABLE is retried up to
-   * `maxAttempts` with exponential backoff and full jitter, never past the deadline. Rejects with
-   * UpstreamError (the final status, the backend's message, the attempts, the grpc-js error as cause).
+   * `maxAttempts` with exponential backoff and full jitter, never past the deadline (upstream.ts).
+   * Rejects with UpstreamError (the final status, the backend's message, the attempts, the
+   * grpc-js error as cause).
    */
-  async call(method: DescMethod, request: Message, options: CallOptions): Promise<CallResult> {
-    const maxAttempts = options.retry ? this.#options.maxAttempts : 1;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return { message: await this.#once(method, request, options), attempts: attempt };
-      } catch (e) {
-        const error = e as grpc.ServiceError;
-        const code = statusCode(error);
-        // Exponential backoff with full jitter: 25, 50, 100 ms ceilings, never past the deadline.
-        const pause = Math.random() * 25 * 2 ** (attempt - 1);
-        const retryable =
-          code === Code.UNAVAILABLE &&
-          options.signal?.aborted !== true &&
-          attempt < maxAttempts &&
-          Date.now() + pause < options.deadline - 5;
-        if (!retryable) {
-          throw new UpstreamError(code, error.details ?? error.message, attempt, { cause: error });
-        }
-        await sleep(pause);
-      }
-    }
+  call(method: DescMethod, request: Message, options: CallOptions): Promise<CallResult> {
+    return callWithRetries(this.#attempt, method, request, options, this.#options.maxAttempts);
   }
 
   /**
@@ -164,7 +156,9 @@ export class BackendClient implements Backend {
     } catch (e) {
       const error = e as grpc.ServiceError;
       code = statusCode(error);
-      throw new UpstreamError(code, error.details ?? error.message, 1, { cause: error });
+      const details =
+        error.details === undefined ? error.message : decodeReservedEscapes(error.details);
+      throw new UpstreamError(code, details, 1, { cause: error });
     } finally {
       options.signal.removeEventListener("abort", cancel);
       // A consumer that stops early (return()) leaves the call open otherwise.
@@ -174,18 +168,12 @@ export class BackendClient implements Backend {
   }
 
   /** True when grpc.health.v1.Health/Check reports SERVING for the service ("" = the server). */
-  async healthy(service: string, timeoutMs: number): Promise<boolean> {
-    try {
-      const response = (await this.#once(
-        Health.method.check,
-        create(HealthCheckRequestSchema, { service }),
-        { deadline: Date.now() + timeoutMs, metadata: {}, retry: false },
-      )) as HealthCheckResponse;
-      return response.status === HealthCheckResponse_ServingStatus.SERVING;
-    } catch {
-      return false;
-    }
+  healthy(service: string, timeoutMs: number): Promise<boolean> {
+    return checkHealth(this.#attempt, service, timeoutMs);
   }
+
+  readonly #attempt = (method: DescMethod, request: Message, options: CallOptions) =>
+    this.#once(method, request, options);
 
   /** Closes the channel and any retired by a refresh, and stops the refresh timer. */
   close(): void {
@@ -210,7 +198,7 @@ function codecOf(method: DescMethod): Codec {
   let codec = codecs.get(method);
   if (codec === undefined) {
     codec = {
-      path: `/${method.parent.typeName}/${method.name}`,
+      path: methodPath(method),
       serialize: (message) => {
         const bytes = toBinary(method.input, message);
         return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -222,7 +210,16 @@ function codecOf(method: DescMethod): Codec {
   return codec;
 }
 
-/** The gRPC status of a failed grpc-js call; UNKNOWN when the error carries none. */
-function statusCode(error: { code?: unknown }): Code {
-  return typeof error.code === "number" ? (error.code as Code) : Code.UNKNOWN;
+/**
+ * grpc-js decodes `grpc-message` with `decodeURI`, which leaves the escapes of URI-reserved
+ * characters (`%2C` for ",", `%3A` for ":", …) in place; servers that encode with
+ * `encodeURIComponent`, connect among them, thus reach clients as "a%2C b". The gRPC spec asks
+ * for every escape to be decoded (PROTOCOL-HTTP2.md, Status-Message), so those eleven are decoded
+ * here. A message that contained such an escape as literal text is the one thing this cannot
+ * tell apart; the node:http2 client (http2-backend-client.ts) decodes the raw header instead.
+ */
+export function decodeReservedEscapes(details: string): string {
+  return details.replace(/%(2[346BCF]|3[ABDF]|40)/gi, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
 }

@@ -9,6 +9,7 @@ import {
 import { parseTokens } from "@infinity-pool/runtime/tokens";
 import { z } from "zod";
 import { parseAllowedOrigins } from "./cors.ts";
+import { parseTarget } from "./grpc/target.ts";
 
 /** The gateway's settings, read from the environment by loadConfig. Durations in milliseconds. */
 export interface GatewayConfig {
@@ -17,8 +18,13 @@ export interface GatewayConfig {
   port: number;
   /** The operational port: /metrics, /healthz, /readyz, for in-cluster use only (no Ingress). */
   adminPort: number;
-  /** A grpc-js target, e.g. dns:///backend-headless.ns.svc.cluster.local:50051. */
+  /** A gRPC target, e.g. dns:///backend-headless.ns.svc.cluster.local:50051. */
   backendAddress: string;
+  /**
+   * The gRPC client for API calls: `http2` (unary calls on node:http2, http2-backend-client.ts)
+   * or `grpc-js` (backend-client.ts). Both give the same answers; `http2` costs less CPU.
+   */
+  backendClient: "http2" | "grpc-js";
   /** How often the backend name is resolved again so new replicas receive traffic. 0 disables. */
   backendRefreshMs: number;
   /** Write tokens given inline (WRITE_TOKENS, comma-separated); the backend reads the same. */
@@ -62,6 +68,9 @@ const schema = z.object({
     .regex(/^(dns|ipv4|ipv6|unix):/, "must be a grpc-js target such as dns:///host:50051")
     .optional(),
   BACKEND_REFRESH_MS: integer(0, 3_600_000).default(30_000),
+  GATEWAY_BACKEND_CLIENT: z
+    .enum(["http2", "grpc-js"], { message: "must be http2 or grpc-js" })
+    .default("http2"),
   WRITE_TOKENS: z.string().default(""),
   WRITE_TOKENS_FILE: nonEmpty.optional(),
   // Renamed WRITE_TOKENS (both services read it); refused below so a deployment still setting
@@ -109,12 +118,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       "is no longer read: set WRITE_TOKENS or WRITE_TOKENS_FILE, which the backend reads too",
     );
   }
+  const backendAddress = c.BACKEND_ADDRESS ?? `dns:///127.0.0.1:${c.BACKEND_PORT ?? 50051}`;
+  try {
+    parseTarget(backendAddress);
+  } catch {
+    throw new ConfigError("BACKEND_ADDRESS", "must be a gRPC target such as dns:///host:50051");
+  }
   return {
     host: c.GATEWAY_HOST,
     port: c.GATEWAY_PORT,
     adminPort: c.GATEWAY_ADMIN_PORT,
-    backendAddress: c.BACKEND_ADDRESS ?? `dns:///127.0.0.1:${c.BACKEND_PORT ?? 50051}`,
+    backendAddress,
     backendRefreshMs: c.BACKEND_REFRESH_MS,
+    backendClient: c.GATEWAY_BACKEND_CLIENT,
     writeTokens: parseTokens(c.WRITE_TOKENS),
     writeTokensFile: c.WRITE_TOKENS_FILE,
     writesRequireHttps: c.GATEWAY_WRITES_REQUIRE_HTTPS,

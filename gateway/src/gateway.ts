@@ -6,7 +6,7 @@ import type { Message } from "@bufbuild/protobuf";
 import type { Logger } from "@infinity-pool/runtime/logger";
 import { atMost } from "@infinity-pool/runtime/signals";
 import { Code } from "@infinity-pool/runtime/status";
-import { accessLogger, accessLogLine, type Exchange } from "./access-log.ts";
+import { AccessLog, accessLogLine, type Exchange } from "./access-log.ts";
 import type { WriteAuth } from "./auth.ts";
 import type { Backend, CallOptions } from "./backend.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -40,6 +40,20 @@ export interface GatewayOptions {
   logger: Logger;
 }
 
+/** What the gateway keeps per client connection. */
+interface ClientConnection {
+  /** Requests whose responses have not closed yet, and what to do once there are none (#refuse). */
+  open: Set<IncomingMessage>;
+  whenIdle?: () => void;
+  /**
+   * Aborted when the connection closes: its upstream calls and streams are cancelled. A client that
+   * hangs up before its response ends closes the connection (HTTP/1.1 has no other way to cancel),
+   * and so does every way the gateway gives up on a response (`destroy`). One signal serves all
+   * the requests of a connection, so a request costs no AbortController and no listener of its own.
+   */
+  signal: AbortSignal;
+}
+
 /** One API request, read and checked, ready to be sent upstream. */
 interface UpstreamCall {
   route: Route;
@@ -65,7 +79,7 @@ export class Gateway {
   readonly #auth: WriteAuth;
   readonly #metrics: GatewayMetrics;
   readonly #log: Logger;
-  readonly #accessLog: Logger;
+  readonly #accessLog: AccessLog;
   readonly #operational: OperationalEndpoints;
   readonly #docs = new DocsPage();
   readonly #cors: CorsPolicy;
@@ -74,11 +88,7 @@ export class Gateway {
   #inflight = 0;
   #idleWaiters: (() => void)[] = [];
   #shutdown: Promise<void> | undefined;
-  // Per connection: responses not yet finished, and what to do once there are none (see #refuse).
-  readonly #connections = new WeakMap<
-    Socket,
-    { open: Set<IncomingMessage>; whenIdle?: () => void }
-  >();
+  readonly #connections = new WeakMap<Socket, ClientConnection>();
 
   constructor(options: GatewayOptions) {
     this.#config = options.config;
@@ -91,7 +101,7 @@ export class Gateway {
       options.config.corsAllowedOrigins,
       options.router.routes.map((r) => r.httpMethod),
     );
-    this.#accessLog = accessLogger(options.logger);
+    this.#accessLog = new AccessLog(options.logger);
     this.#operational = new OperationalEndpoints({
       metrics: options.metrics,
       openApi: options.openApi,
@@ -226,7 +236,9 @@ export class Gateway {
     const socket = req.socket;
     let connection = this.#connections.get(socket);
     if (!connection) {
-      connection = { open: new Set() };
+      const closed = new AbortController();
+      socket.once("close", () => closed.abort());
+      connection = { open: new Set(), signal: closed.signal };
       this.#connections.set(socket, connection);
     }
     connection.open.add(req);
@@ -234,7 +246,7 @@ export class Gateway {
     res.setHeader("x-request-id", exchange.requestId);
     this.#cors.decorate(req, res);
     if (this.#draining) res.setHeader("connection", "close");
-    res.once("close", () => {
+    res.on("close", () => {
       this.#finish(req, res, exchange, started);
       const c = connection;
       c.open.delete(req);
@@ -245,7 +257,7 @@ export class Gateway {
       }
     });
     try {
-      await this.#dispatch(req, res, exchange);
+      await this.#dispatch(req, res, exchange, connection.signal);
     } catch (error) {
       writeError(req, res, error, exchange, this.#log);
     }
@@ -270,7 +282,7 @@ export class Gateway {
     const line = accessLogLine(req, res, exchange, seconds);
     this.#metrics.requests.inc({ route: exchange.route, method: line.method, status: line.status });
     this.#metrics.duration.observe({ route: exchange.route, method: line.method }, seconds);
-    this.#accessLog.info(line, "request");
+    this.#accessLog.write(line);
     this.#inflight--;
     if (this.#inflight === 0 && this.#idleWaiters.length > 0) {
       for (const resolve of this.#idleWaiters) resolve();
@@ -282,8 +294,12 @@ export class Gateway {
    * Routes one request: operational endpoints, then the API routes. A CORS preflight (OPTIONS)
    * would be answered before routing; a server-streaming route would branch at the end.
    */
-  async #dispatch(req: IncomingMessage, res: ServerResponse, ex: Exchange): Promise<void> {
-    const signal = cancelledWhenClientLeaves(res);
+  async #dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ex: Exchange,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { path, query } = requestTarget(req);
     ex.path = path;
     const method = req.method ?? "";
@@ -376,13 +392,4 @@ export class Gateway {
     ex.attempts = result.attempts;
     writeJson(res, 200, renderResponse(call.route, result.message));
   }
-}
-
-/** Aborted when the client hangs up before its response ends: the upstream call is cancelled. */
-function cancelledWhenClientLeaves(res: ServerResponse): AbortSignal {
-  const abort = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) abort.abort();
-  });
-  return abort.signal;
 }

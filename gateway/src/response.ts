@@ -2,6 +2,8 @@ import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { type JsonValue, type Message, toJson } from "@bufbuild/protobuf";
 import type { Route } from "./routes.ts";
 
+const noHeaders: OutgoingHttpHeaders = {};
+
 /**
  * Writes a whole JSON response: `status`, `content-type: application/json`, the exact
  * `content-length` of `body` (UTF-8 bytes) and any extra `headers`. When headers already went out
@@ -12,17 +14,19 @@ export function writeJson(
   res: ServerResponse,
   status: number,
   body: string,
-  headers: OutgoingHttpHeaders = {},
+  headers: OutgoingHttpHeaders = noHeaders,
 ): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-    ...headers,
-  });
+  const length = Buffer.byteLength(body);
+  res.writeHead(
+    status,
+    headers === noHeaders
+      ? { "content-type": "application/json", "content-length": length }
+      : { "content-type": "application/json", "content-length": length, ...headers },
+  );
   res.end(body);
 }
 

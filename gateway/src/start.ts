@@ -9,6 +9,7 @@ import { BackendClient } from "./backend-client.ts";
 import { type GatewayConfig, loadConfig } from "./config.ts";
 import { docsPaths } from "./docs.ts";
 import { Gateway } from "./gateway.ts";
+import { Http2BackendClient } from "./http2-backend-client.ts";
 import { countUpstreamAttempt, createMetrics } from "./metrics.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { reservedPaths } from "./operational.ts";
@@ -17,7 +18,7 @@ import { buildRoutes } from "./routes.ts";
 
 /**
  * Builds a gateway for `services` from its parts: the routes of their google.api.http
- * annotations, the grpc-js backend client, metrics, write authorisation and the OpenAPI document.
+ * annotations, the backend client (GATEWAY_BACKEND_CLIENT), metrics, write authorisation and the OpenAPI document.
  * Throws RouteError, RouterError or TemplateError when an annotation cannot be served.
  */
 export function assembleGateway(
@@ -27,7 +28,8 @@ export function assembleGateway(
 ): { gateway: Gateway; router: Router; writeTokens: TokenVerifier } {
   const router = new Router(buildRoutes(services), [...reservedPaths, ...docsPaths]);
   const metrics = createMetrics();
-  const backend = new BackendClient({
+  const client = config.backendClient === "grpc-js" ? BackendClient : Http2BackendClient;
+  const backend = new client({
     target: config.backendAddress,
     maxAttempts: config.getMaxAttempts,
     refreshMs: config.backendRefreshMs,

@@ -97,6 +97,7 @@ const trialValues = [
   "disable",
   "a,b",
   "https://app.example.com",
+  "grpc-js",
   "dns:///backend.example.internal:50051",
   "postgres://u:p@db.example.internal:5432/other",
   fileURLToPath(import.meta.url),

@@ -24,7 +24,10 @@ export interface TestingBackend {
 
 const forwarded = ["x-request-id", "traceparent", "tracestate", "authorization", "grpc-timeout"];
 
-export async function startTestingBackend(): Promise<TestingBackend> {
+/** Starts the server on `host` (127.0.0.1) and `port` (a free one). */
+export async function startTestingBackend(
+  options: { host?: string; port?: number } = {},
+): Promise<TestingBackend> {
   const calls = new Map<string, number>();
   const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
   const state = { serving: true };
@@ -115,12 +118,13 @@ export async function startTestingBackend(): Promise<TestingBackend> {
     });
   };
   const server: Http2Server = createServer(connectNodeAdapter({ routes }));
-  server.listen(0, "127.0.0.1");
+  const host = options.host ?? "127.0.0.1";
+  server.listen(options.port ?? 0, host);
   await once(server, "listening");
   const port = (server.address() as AddressInfo).port;
   return {
     port,
-    target: `dns:///127.0.0.1:${port}`,
+    target: `dns:///${host}:${port}`,
     calls,
     get serving() {
       return state.serving;
