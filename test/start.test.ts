@@ -122,6 +122,31 @@ describe("npm start", () => {
           .sort(),
       ).toEqual(["backend", "gateway"]);
       expect(entries.some((e) => e.service === "gateway" && e.msg === "request")).toBe(true);
+      // The README's sample output shows these start-up lines as the services print them today
+      // (fields and values), with the default ports in place of this run's free ports.
+      const readme = readFileSync(join(repoDir, "README.md"), "utf8");
+      const defaults = loadConfig({});
+      const ports: [number, number][] = [
+        [s.gatewayPort, defaults.port],
+        [s.adminPort, defaults.adminPort],
+        [s.backendPort, loadBackendConfig({}).port],
+      ];
+      const print = createPrettyPrinter(false);
+      const startup = ["backend listening", "health status changed"];
+      // The first of each: a later health change (a slow ping on a busy machine) is not the sample.
+      const first = new Map<string, (typeof entries)[number]>();
+      for (const e of entries)
+        if ((startup.includes(e.msg) || e.msg.startsWith("gateway listening")) && !first.has(e.msg))
+          first.set(e.msg, e);
+      const shown = [...first.values()].map((e) => {
+        let line = print(e)
+          .trim()
+          .replace(/^\[[\d:.]+\] /, "");
+        for (const [used, usual] of ports) line = line.replaceAll(`:${used}`, `:${usual}`);
+        return line.replaceAll(`"port":${s.backendPort}`, `"port":${ports[2]?.[1]}`);
+      });
+      expect(shown).toHaveLength(3);
+      for (const line of shown) expect(readme).toContain(line);
     },
     5 * minutes,
   );
