@@ -581,6 +581,12 @@ describe("the rest of the deploy job", () => {
       for (const line of t.split("\n").filter((l) => /kubectl apply/.test(l))) {
         expect(line, line).toContain("--server-side");
       }
+      // A `kubectl create` that reaches the cluster would store the object without that apply's
+      // field manager; it may only render a manifest for the apply (on the next line).
+      const joined = t.replace(/\\\n\s*/g, " ");
+      for (const line of joined.split("\n").filter((l) => /kubectl create (secret|-f)/.test(l))) {
+        expect(line, line).toContain("--dry-run=client");
+      }
     }
     expect(stepNamed(cicd, /write tokens/i).run).toContain("write-tokens-secret.sh");
   });
