@@ -517,6 +517,41 @@ describe.skipIf(!jqAvailable)("the release namespace as the deploy job leaves it
       expect(call.args.join(" ")).not.toContain(token);
     }
   });
+
+  it("without the repository secret generates a token, also written by server-side apply", () => {
+    const state = runSteps(cicd, steps, { ...ctx, secrets: {} });
+    const secret = state.objects.find(
+      (o) => o.kind === "Secret" && o.name === cicd.env.WRITE_TOKENS_SECRET,
+    );
+    expect(Buffer.from(secret?.data.tokens ?? "", "base64").toString()).toMatch(/^[0-9a-f]{64}$/);
+    const kubectl = state.calls.filter((c) => c.command === "kubectl");
+    // Every `kubectl create secret` only renders (--dry-run); the write is the apply.
+    for (const c of kubectl.filter((c) => c.args[0] === "create" && c.args[1] === "secret")) {
+      expect(
+        c.args.some((a) => a.startsWith("--dry-run")),
+        c.args.join(" "),
+      ).toBe(true);
+    }
+    const applies = kubectl.filter(
+      (c) => c.args[0] === "apply" && (c.stdin ?? "").includes("kind: Secret"),
+    );
+    expect(applies.length).toBeGreaterThan(0);
+    for (const c of applies) expect(c.args).toContain("--server-side");
+  });
+});
+
+describe("leaving ci-access out of a destroy", () => {
+  it("uses Terragrunt's --filter in the workflow and in the docs, never a legacy --queue-* flag", () => {
+    const run = stepNamed(destroy, /terragrunt run --all destroy/i).run ?? "";
+    expect(run).toMatch(/--filter "!\{[^"]*\/ci-access\}"/);
+    const docs = ["README.md", "infrastructure/README.md"].map((f) =>
+      readFileSync(path.join(repoRoot, f), "utf8"),
+    );
+    expect(docs[1]).toContain("--filter '!./ci-access'");
+    for (const text of [run, ...allSteps(cicd).map((s) => s.run ?? ""), ...docs]) {
+      expect(text).not.toMatch(/--queue-(exclude|include)-dir/);
+    }
+  });
 });
 
 describe("deploy and destroy never drop each other", () => {
