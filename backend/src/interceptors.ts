@@ -60,39 +60,44 @@ async function* observeStream<T>(
   signal: AbortSignal,
 ): AsyncGenerator<T> {
   let settled = false;
+  const cancelled = () =>
+    codeName(ConnectError.from(signal.reason ?? "cancelled", Code.CANCELLED).code);
   try {
     yield* messages;
     settled = true;
-    ended(codeName(Code.OK));
+    // A request stream cut short by the client reads as an ordinary end to the handler.
+    ended(signal.aborted ? cancelled() : codeName(Code.OK));
   } catch (err) {
     settled = true;
-    // A write to a stream the client has already left fails inside the generator; that is the
-    // client going away, not a failure of the handler.
-    if (writeToGoneStream(err)) {
-      ended(codeName(ConnectError.from(signal.reason ?? "cancelled", Code.CANCELLED).code));
+    // A write to a stream the client has already left, or a read of a request stream it cut
+    // short, fails inside the generator; that is the client going away, not a handler failure.
+    if (clientWentAway(err)) {
+      ended(cancelled());
       throw err;
     }
     throw failed(err);
   } finally {
     // Neither finished nor failed: the stream was cut short, by the client (Canceled) or by a
     // reset such as RESOURCE_EXHAUSTED; connect aborts the signal with the reset's code.
-    if (!settled)
-      ended(codeName(ConnectError.from(signal.reason ?? "cancelled", Code.CANCELLED).code));
+    if (!settled) ended(cancelled());
   }
 }
 
 // Node's errors for writes to a reset or destroyed HTTP/2 stream (connect-node maps the same set
-// to Aborted in connectErrorFromNodeReason).
+// to Aborted in connectErrorFromNodeReason), and for reading a request stream whose peer closed
+// it before its end (ERR_STREAM_PREMATURE_CLOSE, from stream.finished).
 const goneStreamCodes = new Set([
   "ERR_STREAM_DESTROYED",
   "ERR_STREAM_WRITE_AFTER_END",
+  "ERR_STREAM_PREMATURE_CLOSE",
   "ERR_HTTP2_INVALID_STREAM",
   "ERR_HTTP2_STREAM_ERROR",
   "ECONNRESET",
 ]);
 
-function writeToGoneStream(err: unknown): boolean {
-  return !(err instanceof ConnectError) && goneStreamCodes.has(driverErrorCode(err) ?? "");
+function clientWentAway(err: unknown): boolean {
+  const cause = err instanceof ConnectError ? err.cause : err;
+  return goneStreamCodes.has(driverErrorCode(cause) ?? "");
 }
 
 function elapsed(started: number): number {

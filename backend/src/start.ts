@@ -33,6 +33,11 @@ export async function start(signals: ShutdownSignals): Promise<void> {
         changed: (count) => log.info({ fileTokens: count }, "write tokens changed"),
         unreadable: (error) =>
           log.warn({ code: error.code }, "write token file unreadable; the tokens in force stay"),
+        unpresentable: (count) =>
+          log.warn(
+            { ignored: count },
+            "write token file holds tokens no client can send (a space or non-ASCII); ignored",
+          ),
       },
     });
     const verifier = new TokenVerifier(tokens);

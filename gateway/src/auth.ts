@@ -1,10 +1,6 @@
 import { Code } from "@infinity-pool/runtime/status";
-import type { TokenVerifier } from "@infinity-pool/runtime/tokens";
+import { bearerToken, type TokenVerifier } from "@infinity-pool/runtime/tokens";
 import { HttpError } from "./http-error.ts";
-
-// RFC 6750 §2.1 credentials: "Bearer" 1*SP b64token. The token is held to visible ASCII (a
-// superset of b64token), the characters a gRPC metadata value may carry when it is forwarded.
-const bearer = /^Bearer +([\x21-\x7e]+) *$/i;
 
 /** What WriteAuth needs to know about one write request. */
 export interface WriteRequest {
@@ -56,11 +52,10 @@ export class WriteAuth {
       throw new HttpError(403, Code.PERMISSION_DENIED, "writes are disabled on this gateway");
     }
     const challenge = { "www-authenticate": 'Bearer realm="infinity-pool"' };
-    const match = bearer.exec(request.authorization ?? "");
-    if (!match) {
+    const token = bearerToken(request.authorization);
+    if (token === undefined) {
       throw new HttpError(401, Code.UNAUTHENTICATED, "a bearer token is required", challenge);
     }
-    const token = match[1] as string;
     if (!this.#verifier.verify(token)) {
       throw new HttpError(401, Code.UNAUTHENTICATED, "the bearer token is not valid", {
         "www-authenticate": 'Bearer realm="infinity-pool", error="invalid_token"',

@@ -8,13 +8,16 @@ export const corsMaxAgeSeconds = 600;
 
 /**
  * Request headers a cross-origin page may send beyond the CORS-safelisted ones: the bearer token,
- * JSON bodies, the request id, the gRPC deadline and W3C trace context. `authorization` must be
- * named explicitly: a `*` never covers it (Fetch standard, CORS-preflight fetch).
+ * JSON bodies, the request id, the gRPC deadline, W3C trace context and `Last-Event-ID`, which
+ * fetch-based EventSource clients send themselves when they resume a stream (native EventSource
+ * sends it without a preflight). `authorization` must be named explicitly: a `*` never covers it
+ * (Fetch standard, CORS-preflight fetch).
  */
 export const corsAllowedHeaders = [
   "authorization",
   "content-type",
   "grpc-timeout",
+  "last-event-id",
   "traceparent",
   "tracestate",
   "x-request-id",

@@ -43,6 +43,11 @@ export function assembleGateway(
       changed: (count) => logger.info({ fileTokens: count }, "write tokens changed"),
       unreadable: (error) =>
         logger.warn({ code: error.code }, "write token file unreadable; the tokens in force stay"),
+      unpresentable: (count) =>
+        logger.warn(
+          { ignored: count },
+          "write token file holds tokens no client can send (a space or non-ASCII); ignored",
+        ),
     },
   });
   const verifier = new TokenVerifier(tokens);

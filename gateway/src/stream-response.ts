@@ -81,6 +81,9 @@ interface OpenStream {
  * - A failure after the headers ends the body with `{"error": Status}` or an `error` event. Before
  *   them, SSE answers 4xx statuses (but 429) as HTTP errors, which EventSource does not retry, and
  *   others as a 200 stream with one `error` event, after which EventSource reconnects.
+ * - HEAD answers what GET would (status and header fields, RFC 9110 §9.3.2): it calls the backend
+ *   and, as soon as GET would have committed its headers, sends them with no body, ends the
+ *   response and cancels the upstream call.
  * - No deadline applies; the stream ends after maxLifetimeMs, or when the gateway drains, with a
  *   final UNAVAILABLE error telling the client to reconnect (EventSource does so by itself, sending
  *   Last-Event-ID). A client that disconnects cancels the upstream call at once.
@@ -112,11 +115,9 @@ export class StreamResponses {
   async serve(call: StreamCall, req: IncomingMessage, res: ServerResponse, exchange: Exchange) {
     const { route } = call;
     const format = streamFormat(req.headers.accept);
-    if (req.method === "HEAD") {
-      res.writeHead(200, streamHeaders(format));
-      res.end();
-      return;
-    }
+    // HEAD takes GET's path up to the point GET commits its status and headers (RFC 9110 §9.3.2:
+    // the same status and header fields, no body); the response then ends and the call is cancelled.
+    const head = req.method === "HEAD";
     const labels = { route: route.template.source, format };
     const { metrics, log } = this.#options;
     const stop = new AbortController();
@@ -127,11 +128,15 @@ export class StreamResponses {
       committed = true;
       clearTimeout(commitTimer);
       res.writeHead(200, streamHeaders(format));
+      if (head) {
+        res.end();
+        stop.abort();
+      }
     };
     const commitTimer = setTimeout(() => {
       if (gone()) return;
       commit();
-      res.flushHeaders();
+      if (!gone()) res.flushHeaders();
     }, COMMIT_WITHIN_MS);
     const gone = () => res.destroyed || res.writableEnded;
     const write = (text: string): boolean => !gone() && res.write(text);
@@ -166,6 +171,7 @@ export class StreamResponses {
       for await (const message of messages) {
         if (stop.signal.aborted) break;
         commit();
+        if (gone()) break;
         const json = renderResponse(route, message);
         const flushed = write(
           format === "sse"

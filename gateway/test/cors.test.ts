@@ -107,7 +107,16 @@ describe("CORS answers", () => {
       "POST",
     ]);
     expect(headers["access-control-allow-headers"]?.split(", ")).toEqual(
-      expect.arrayContaining(["authorization", "content-type", "x-request-id"]),
+      // Every non-safelisted header the API reads from a page's own requests.
+      expect.arrayContaining([
+        "authorization",
+        "content-type",
+        "grpc-timeout",
+        "last-event-id",
+        "traceparent",
+        "tracestate",
+        "x-request-id",
+      ]),
     );
     expect(headers["access-control-max-age"]).toBe(String(corsMaxAgeSeconds));
     expect(res.headers.get("vary")?.split(/,\s*/)).toEqual(

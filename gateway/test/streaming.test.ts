@@ -214,13 +214,20 @@ describe("server-streaming routes", () => {
     socket.destroy();
   });
 
-  it("answers HEAD with the stream's headers and no upstream call", async () => {
+  it("answers HEAD with what GET commits, then cancels the upstream call (head.test.ts: all routes)", async () => {
     const { url } = await gateway();
-    const before = calls("StreamEcho");
-    const res = await fetch(`${url}/testing/v1/stream?count=1`, { method: "HEAD", headers: sse });
+    const before = calls("StreamEcho:cancelled");
+    const res = await fetch(`${url}/testing/v1/stream?count=1&hold=true`, {
+      method: "HEAD",
+      headers: sse,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/event-stream");
-    expect(calls("StreamEcho")).toBe(before);
+    expect(await res.text()).toBe("");
+    await expect.poll(() => calls("StreamEcho:cancelled")).toBe(before + 1);
+    const invalid = await fetch(`${url}/testing/v1/stream?code=3`, { method: "HEAD" });
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get("content-type")).toBe("application/json");
   });
 
   it("counts open streams and messages sent in its metrics", async () => {

@@ -2,9 +2,33 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 
+// RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token. Tokens are held to visible ASCII (a
+// superset of b64token): the characters a gRPC metadata value may carry when one is forwarded.
+const bearerCredentials = /^Bearer +([\x21-\x7e]+) *$/i;
+const presentable = /^[\x21-\x7e]+$/;
+
+/**
+ * The token of an `Authorization: Bearer <token>` header value (RFC 6750 §2.1; scheme
+ * case-insensitive, spaces after the token ignored), or undefined when the value is missing or
+ * not bearer credentials. Both services read credentials with this one rule.
+ */
+export function bearerToken(authorization: string | null | undefined): string | undefined {
+  return bearerCredentials.exec(authorization ?? "")?.[1];
+}
+
+/**
+ * Whether a client can present `token` at all: it must be what `bearerToken` accepts (visible
+ * ASCII, no space). A configured token outside that set could never match, so the services refuse
+ * it in WRITE_TOKENS and ignore it, with a warning, in a WRITE_TOKENS_FILE.
+ */
+export function isPresentable(token: string): boolean {
+  return presentable.test(token);
+}
+
 /**
  * Bearer tokens as written in WRITE_TOKENS or a WRITE_TOKENS_FILE: separated by commas or line
  * breaks, surrounding white space ignored, empty entries dropped (CONTRACTS.md, "Write tokens").
+ * Entries are returned as written, presentable or not (see `isPresentable`).
  */
 export function parseTokens(text: string): string[] {
   return text
@@ -19,6 +43,8 @@ export interface TokenSourceEvents {
   changed?: (count: number) => void;
   /** The file exists but could not be read; the tokens read before stay in force. */
   unreadable?: (error: NodeJS.ErrnoException) => void;
+  /** The file holds `count` entries no client can present (`isPresentable`); they are ignored. */
+  unpresentable?: (count: number) => void;
 }
 
 export interface TokenSourceOptions {
@@ -108,7 +134,11 @@ export class TokenSource {
     }
     if (text === this.#text) return;
     this.#text = text;
-    this.#fromFile = parseTokens(text);
+    const entries = parseTokens(text);
+    this.#fromFile = entries.filter(isPresentable);
+    if (this.#fromFile.length < entries.length) {
+      this.#events.unpresentable?.(entries.length - this.#fromFile.length);
+    }
     this.#current = [...new Set([...this.#inline, ...this.#fromFile])];
     if (notify) this.#events.changed?.(this.#fromFile.length);
   }

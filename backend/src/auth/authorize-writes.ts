@@ -1,10 +1,7 @@
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { Code } from "@infinity-pool/runtime/status";
-import type { TokenVerifier } from "@infinity-pool/runtime/tokens";
+import { bearerToken, type TokenVerifier } from "@infinity-pool/runtime/tokens";
 import { requiresWriteToken } from "./write-methods.ts";
-
-// RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token (held to visible ASCII here).
-const bearer = /^Bearer +([\x21-\x7e]+) *$/i;
 
 /**
  * Authorises write RPCs with the write tokens (CONTRACTS.md "Write tokens"): the caller's
@@ -27,9 +24,11 @@ export function authorizeWrites(
           Code.PERMISSION_DENIED,
         );
       }
-      const match = bearer.exec(req.header.get("authorization") ?? "");
-      if (!match) throw new ConnectError("a bearer token is required", Code.UNAUTHENTICATED);
-      if (!verifier.verify(match[1] as string)) {
+      const token = bearerToken(req.header.get("authorization"));
+      if (token === undefined) {
+        throw new ConnectError("a bearer token is required", Code.UNAUTHENTICATED);
+      }
+      if (!verifier.verify(token)) {
         throw new ConnectError("the bearer token is not valid", Code.UNAUTHENTICATED);
       }
     }

