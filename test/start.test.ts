@@ -94,6 +94,18 @@ async function shows(text: () => string, needle: string): Promise<void> {
 }
 
 describe("npm start", () => {
+  it("shows the banner only once GET / answers 200, so the curl it suggests works at once", async () => {
+    const s = await start([process.execPath, "tools/start/main.ts"]);
+    for (let i = 0; i < 1200 && !s.stderr().includes("Infinity Pool is up."); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(s.stderr(), s.stdout()).toContain("Infinity Pool is up.");
+    const res = await fetch(`http://127.0.0.1:${s.gatewayPort}/`);
+    expect(res.status, await res.text()).toBe(200);
+    s.child.kill("SIGINT");
+    expect(await s.exited).toBe(0);
+  }, 120_000);
+
   it(
     "piped: only JSON lines on stdout, the banner on stderr, and Ctrl-C stops both services with exit 0",
     async () => {

@@ -28,6 +28,7 @@ const style = colorize
 
 const listening: Partial<Listening> = {};
 let bannerShown = false;
+let stopping = false;
 
 function onLine(service: string, line: string, stream: "stdout" | "stderr"): void {
   let entry: Record<string, unknown> | undefined;
@@ -55,8 +56,37 @@ function onLine(service: string, line: string, stream: "stdout" | "stderr"): voi
   }
   if (!bannerShown && listening.gateway && listening.backend) {
     bannerShown = true;
-    const banner = `${bannerLines(listening as Listening, style).join("\n")}\n`;
-    (print ? stdout : stderr).write(banner);
+    void showBannerWhenServing(listening as Listening);
+  }
+}
+
+/**
+ * The banner tells a newcomer to run curl now, so it waits until the gateway really answers
+ * `GET /` through the backend: the gateway may have tried the backend before it listened and be
+ * waiting out its reconnection backoff (up to 2 s). Polls every 200 ms for at most
+ * `readyWithinMs`; after that the banner shows anyway, with a line saying the API is not there yet.
+ */
+async function showBannerWhenServing(at: Listening, readyWithinMs = 30_000): Promise<void> {
+  const url = typeof at.gateway.url === "string" ? at.gateway.url : undefined;
+  let serving = url === undefined;
+  for (const until = Date.now() + readyWithinMs; !serving && !stopping && Date.now() < until; ) {
+    serving = await answers(url as string);
+    if (!serving) await new Promise((r) => setTimeout(r, 200));
+  }
+  if (stopping) return;
+  const lines = bannerLines(at, style);
+  if (!serving)
+    lines.push(style.dim("  GET / does not answer 200 yet: see the log lines above"), "");
+  (print ? stdout : stderr).write(`${lines.join("\n")}\n`);
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
   }
 }
 
@@ -65,7 +95,6 @@ const services: ServiceProcess[] = [
   startService("gateway", "gateway/src/main.ts", (line, stream) => onLine("gateway", line, stream)),
 ];
 
-let stopping = false;
 /** Drains both services: SIGINT at once (the gateway skips its load-balancer delay), else SIGTERM. */
 function stop(signal: NodeJS.Signals): void {
   if (stopping) return;
