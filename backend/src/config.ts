@@ -121,7 +121,8 @@ const schema = z.object({
  * Reads the backend's configuration from the environment (the variables and defaults are listed
  * in the README's configuration table). Empty values count as unset. Throws ConfigError, one line
  * naming the first variable at fault and never its value, e.g.
- * `invalid configuration: DB_SECRET_ID is required when DB_HOST, DB_NAME or DB_SECRET_ID is set`.
+ * `invalid configuration: DB_NAME is required with DB_HOST (DB_HOST, DB_NAME and DB_SECRET_ID go
+ * together; or set DATABASE_URL)`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parseEnv(schema, env);
@@ -139,8 +140,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     };
   } else if (e.DB_HOST || e.DB_SECRET_ID || e.DB_NAME) {
     if (!e.DB_HOST || !e.DB_NAME || !e.DB_SECRET_ID) {
-      const missing = !e.DB_HOST ? "DB_HOST" : !e.DB_NAME ? "DB_NAME" : "DB_SECRET_ID";
-      throw new ConfigError(missing, "is required when DB_HOST, DB_NAME or DB_SECRET_ID is set");
+      const trio = { DB_HOST: e.DB_HOST, DB_NAME: e.DB_NAME, DB_SECRET_ID: e.DB_SECRET_ID };
+      const set = Object.keys(trio).filter((k) => trio[k as keyof typeof trio]);
+      const missing = Object.keys(trio).find((k) => !trio[k as keyof typeof trio]) as string;
+      throw new ConfigError(
+        missing,
+        `is required with ${set.join(" and ")} (DB_HOST, DB_NAME and DB_SECRET_ID go together; or set DATABASE_URL)`,
+      );
     }
     database = {
       kind: "secrets-manager",

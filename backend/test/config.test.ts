@@ -45,6 +45,12 @@ describe("configuration is validated before anything starts", () => {
     expect(err.message).not.toMatch(/\n/);
   });
 
+  it("names what is missing and what was set of the Secrets Manager trio", () => {
+    expect(configError({ DB_HOST: "db.example" }).message).toBe(
+      "invalid configuration: DB_NAME is required with DB_HOST (DB_HOST, DB_NAME and DB_SECRET_ID go together; or set DATABASE_URL)",
+    );
+  });
+
   it("never echoes a value, which may be a credential", () => {
     const err = configError({
       DATABASE_URL: "postgres://app:hunter2-s3cret@db.example:5432/app",
