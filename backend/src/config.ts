@@ -7,7 +7,7 @@ import {
   nonEmpty,
   parseEnv,
 } from "@infinity-pool/runtime/config";
-import { isPresentable, parseTokens } from "@infinity-pool/runtime/tokens";
+import { inlineWriteTokens } from "@infinity-pool/runtime/tokens";
 import { z } from "zod";
 
 /**
@@ -174,7 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START,
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    writeTokens: writeTokens(e.WRITE_TOKENS),
+    writeTokens: inlineWriteTokens(e.WRITE_TOKENS),
     writeTokensFile: e.WRITE_TOKENS_FILE,
     grpcFastPath: e.BACKEND_GRPC_FAST_PATH,
     watch: {
@@ -182,20 +182,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reconnectGraceMs: e.WATCH_RECONNECT_GRACE_MS,
     },
   };
-}
-
-/**
- * WRITE_TOKENS as a list; a token no client could present (a space or a character outside visible
- * ASCII: RFC 6750 §2.1 b64token) is a ConfigError rather than a write path that silently never
- * opens. The message names the variable, never the token.
- */
-function writeTokens(value: string): string[] {
-  const tokens = parseTokens(value);
-  if (!tokens.every(isPresentable)) {
-    throw new ConfigError(
-      "WRITE_TOKENS",
-      "holds a token no client can send: bearer tokens are visible ASCII without spaces or commas (RFC 6750 §2.1)",
-    );
-  }
-  return tokens;
 }

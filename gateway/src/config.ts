@@ -6,7 +6,7 @@ import {
   nonEmpty,
   parseEnv,
 } from "@infinity-pool/runtime/config";
-import { isPresentable, parseTokens } from "@infinity-pool/runtime/tokens";
+import { inlineWriteTokens } from "@infinity-pool/runtime/tokens";
 import { z } from "zod";
 import { parseAllowedOrigins } from "./cors.ts";
 import { parseTarget } from "./grpc/target.ts";
@@ -131,7 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     backendAddress,
     backendRefreshMs: c.BACKEND_REFRESH_MS,
     backendClient: c.GATEWAY_BACKEND_CLIENT,
-    writeTokens: writeTokens(c.WRITE_TOKENS),
+    writeTokens: inlineWriteTokens(c.WRITE_TOKENS),
     writeTokensFile: c.WRITE_TOKENS_FILE,
     writesRequireHttps: c.GATEWAY_WRITES_REQUIRE_HTTPS,
     corsAllowedOrigins: parseAllowedOrigins(c.GATEWAY_CORS_ALLOWED_ORIGINS),
@@ -149,20 +149,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     streamMaxLifetimeMs: c.GATEWAY_STREAM_MAX_LIFETIME_MS,
     sseHeartbeatMs: c.GATEWAY_SSE_HEARTBEAT_MS,
   };
-}
-
-/**
- * WRITE_TOKENS as a list; a token no client could present (a space or a character outside visible
- * ASCII: RFC 6750 §2.1 b64token) is a ConfigError rather than a write path that silently never
- * opens. The message names the variable, never the token.
- */
-function writeTokens(value: string): string[] {
-  const tokens = parseTokens(value);
-  if (!tokens.every(isPresentable)) {
-    throw new ConfigError(
-      "WRITE_TOKENS",
-      "holds a token no client can send: bearer tokens are visible ASCII without spaces or commas (RFC 6750 §2.1)",
-    );
-  }
-  return tokens;
 }

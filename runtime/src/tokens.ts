@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { ConfigError } from "./config.ts";
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token. Tokens are held to visible ASCII (a
 // superset of b64token): the characters a gRPC metadata value may carry when one is forwarded.
@@ -35,6 +36,22 @@ export function parseTokens(text: string): string[] {
     .split(/[,\r\n]/)
     .map((t) => t.trim())
     .filter((t) => t !== "");
+}
+
+/**
+ * WRITE_TOKENS as both services read it: `parseTokens`, then a ConfigError naming the variable
+ * (never the token) when an entry is one no client could present (`isPresentable`), rather than a
+ * write path that silently never opens.
+ */
+export function inlineWriteTokens(value: string): string[] {
+  const tokens = parseTokens(value);
+  if (!tokens.every(isPresentable)) {
+    throw new ConfigError(
+      "WRITE_TOKENS",
+      "holds a token no client can send: bearer tokens are visible ASCII without spaces or commas (RFC 6750 §2.1)",
+    );
+  }
+  return tokens;
 }
 
 /** What a TokenSource reports; never the tokens themselves. */
