@@ -2,53 +2,36 @@ import { randomBytes } from "node:crypto";
 import { HealthCheckResponse_ServingStatus } from "@infinity-pool/proto/grpc/health/v1/health_pb.js";
 import { Code } from "@infinity-pool/runtime/status";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BackendProcess, startBackend } from "./support/backend-process.ts";
 import { clients } from "./support/clients.ts";
-import { type PostgresServer, skipWithoutPostgres, startPostgres } from "./support/postgres.ts";
+import { skipWithoutPostgres } from "./support/postgres.ts";
 import {
-  type FakeSecretsManager,
-  secretsManagerEnv,
-  startSecretsManager,
-} from "./support/secrets-manager.ts";
-
-const secretId = "infinity-pool-dev/aurora-master";
+  type RotatingCredentials,
+  secretId,
+  startWithRotatingCredentials,
+} from "./support/rotating-credentials.ts";
 
 describe.skipIf(skipWithoutPostgres)("credentials from Secrets Manager", () => {
-  let db: PostgresServer;
-  let sm: FakeSecretsManager;
-  let backend: BackendProcess;
-  const passwords: string[] = [];
+  let setup: RotatingCredentials;
+  let db: RotatingCredentials["db"];
+  let sm: RotatingCredentials["sm"];
+  let backend: RotatingCredentials["backend"];
+  let passwords: string[];
 
   beforeAll(async () => {
-    db = await startPostgres();
-    sm = await startSecretsManager();
-    passwords.push(db.password);
-    sm.setSecret(secretId, { username: db.user, password: db.password });
-    backend = await startBackend({
-      env: {
-        ...secretsManagerEnv(sm, secretId),
-        DB_HOST: db.host,
-        DB_PORT: String(db.port),
-        DB_NAME: db.database,
-        DB_SSL_MODE: "disable",
-        LOG_LEVEL: "trace",
-        HEALTH_CHECK_INTERVAL_MS: "500",
-      },
+    setup = await startWithRotatingCredentials({
+      LOG_LEVEL: "trace",
+      HEALTH_CHECK_INTERVAL_MS: "500",
     });
+    ({ db, sm, backend, passwords } = setup);
   });
   afterAll(async () => {
-    backend?.kill("SIGKILL");
-    await sm?.close();
-    await db?.destroy();
+    await setup?.close();
   });
 
   async function rotate(): Promise<string> {
-    const next = randomBytes(18).toString("base64url");
-    passwords.push(next);
     // RDS rotation changes the role's password and the secret; live sessions are unaffected, so
     // also end them to force the pool to log in again with whatever it has cached.
-    await db.query(`ALTER ROLE ${db.user} PASSWORD '${next}'`);
-    sm.setSecret(secretId, { username: db.user, password: next });
+    const next = await setup.rotate();
     await db.terminateAppSessions();
     await new Promise((r) => setTimeout(r, 300));
     return next;

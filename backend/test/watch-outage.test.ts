@@ -1,6 +1,3 @@
-// WatchGreetings when the database goes away: a restart, an outage longer than the reconnect
-// grace, a failover that ends only the listening session, a rotated password, and shutdown.
-import { randomBytes } from "node:crypto";
 import { Code } from "@infinity-pool/runtime/status";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LISTENER_APPLICATION_NAME } from "../src/db/listener.ts";
@@ -8,10 +5,9 @@ import { type BackendProcess, startBackend } from "./support/backend-process.ts"
 import { clients } from "./support/clients.ts";
 import { type PostgresServer, skipWithoutPostgres, startPostgres } from "./support/postgres.ts";
 import {
-  type FakeSecretsManager,
-  secretsManagerEnv,
-  startSecretsManager,
-} from "./support/secrets-manager.ts";
+  type RotatingCredentials,
+  startWithRotatingCredentials,
+} from "./support/rotating-credentials.ts";
 import { ResumingWatcher, Watcher } from "./support/watch.ts";
 
 describe.skipIf(skipWithoutPostgres)("WatchGreetings through database outages", () => {
@@ -136,36 +132,18 @@ describe.skipIf(skipWithoutPostgres)("WatchGreetings through database outages", 
 });
 
 describe.skipIf(skipWithoutPostgres)("WatchGreetings with credentials from Secrets Manager", () => {
-  const secretId = "infinity-pool-dev/aurora-master";
-  let db: PostgresServer;
-  let sm: FakeSecretsManager;
-  let backend: BackendProcess;
-  const passwords: string[] = [];
+  let setup: RotatingCredentials;
 
   beforeAll(async () => {
-    db = await startPostgres();
-    sm = await startSecretsManager();
-    passwords.push(db.password);
-    sm.setSecret(secretId, { username: db.user, password: db.password });
-    backend = await startBackend({
-      env: {
-        ...secretsManagerEnv(sm, secretId),
-        DB_HOST: db.host,
-        DB_PORT: String(db.port),
-        DB_NAME: db.database,
-        DB_SSL_MODE: "disable",
-        // No health probe that could fetch the rotated secret on the listener's behalf.
-        HEALTH_CHECK_INTERVAL_MS: "600000",
-      },
-    });
+    // No health probe that could fetch the rotated secret on the listener's behalf.
+    setup = await startWithRotatingCredentials({ HEALTH_CHECK_INTERVAL_MS: "600000" });
   });
   afterAll(async () => {
-    backend?.kill("SIGKILL");
-    await sm?.close();
-    await db?.destroy();
+    await setup?.close();
   });
 
   it("the listening session logs in again with the rotated password", async () => {
+    const { db, backend, passwords } = setup;
     const api = clients(backend.url).greetings;
     const seed = (await api.createGreeting({ text: "seed" })).greeting?.id as bigint;
     const w = new ResumingWatcher(api, seed - 1n);
@@ -173,10 +151,7 @@ describe.skipIf(skipWithoutPostgres)("WatchGreetings with credentials from Secre
       await expect.poll(() => w.received).toEqual([seed]);
       // Rotation as RDS does it, then a failover that ends every session: the listener must
       // fetch the secret again rather than retry the stale password.
-      const next = randomBytes(18).toString("base64url");
-      passwords.push(next);
-      await db.query(`ALTER ROLE ${db.user} PASSWORD '${next}'`);
-      sm.setSecret(secretId, { username: db.user, password: next });
+      await setup.rotate();
       await db.terminateAppSessions();
       // Written by another client, so nothing but the listener itself needs the new password.
       const inserted = await db.query(
