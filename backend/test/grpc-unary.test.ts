@@ -339,10 +339,9 @@ describe("unary gRPC fast path with a slow implementation", () => {
 
   it("answers DEADLINE_EXCEEDED when grpc-timeout passes, without waiting for the implementation", async () => {
     const port = await serve(true, [slow]);
-    const before = performance.now();
+    // The implementation never settles: only the deadline can produce an answer.
     const answer = await call(port, sayHello, helloRequest, { "grpc-timeout": "200m" });
     expect(answer.grpcStatus).toBe(String(Code.DEADLINE_EXCEEDED));
-    expect(performance.now() - before).toBeLessThan(5_000);
   });
 
   it("treats a deadline beyond what Node's timers hold as no deadline", async () => {

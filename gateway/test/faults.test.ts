@@ -193,14 +193,13 @@ describe("graceful shutdown", () => {
       SHUTDOWN_TIMEOUT_MS: "300",
     });
     try {
-      const stuck = fetch(`${gw.url}/testing/v1/status/0?delay_ms=5000`).then(
+      // Far longer than the test may run: only the shutdown timeout can end it in time.
+      const stuck = fetch(`${gw.url}/testing/v1/status/0?delay_ms=600000`).then(
         (r) => r.status,
         () => "cut",
       );
       await sleep(100);
-      const started = Date.now();
       await gw.gateway.shutdown(0);
-      expect(Date.now() - started).toBeLessThan(1_500);
       expect(await stuck).toBe("cut");
     } finally {
       await testing.close();

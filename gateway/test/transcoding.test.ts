@@ -351,13 +351,12 @@ describe("calling the backend", () => {
   });
 
   it("honours Grpc-Timeout and answers 504 in time", async () => {
-    const started = Date.now();
-    const res = await request(`${gw.url}/testing/v1/status/0?delay_ms=3000`, {
+    // The backend would answer after ten minutes: only the 200 ms deadline ends the call in time.
+    const res = await request(`${gw.url}/testing/v1/status/0?delay_ms=600000`, {
       headers: { "grpc-timeout": "200m" },
     });
     expect(res.status).toBe(504);
     expect(res.body).toMatchObject({ code: 4 });
-    expect(Date.now() - started).toBeLessThan(1500);
   });
 
   it("cancels the upstream call when the HTTP client hangs up", async () => {
