@@ -405,14 +405,18 @@ describe("a real gRPC server (connect-node)", () => {
         ...keepalive,
       });
       try {
-        setTimeout(() => proxy.freeze(), 100);
-        const result = await outcome(
+        const before = backend.calls.get("Fail") ?? 0;
+        const pending = outcome(
           client,
           TestingService.method.fail,
           create(FailRequestSchema, { delayMs: 20_000 }),
           { deadline: Date.now() + 25_000 },
         );
-        expect(result, name).toMatchObject({ ok: false, code: Code.UNAVAILABLE });
+        // Frozen only once the call is under way: a connection frozen while it is still being
+        // set up is a connect timeout's business (DEADLINE_EXCEEDED here), not keepalive's.
+        await expect.poll(() => (backend.calls.get("Fail") ?? 0) - before).toBe(1);
+        proxy.freeze();
+        expect(await pending, name).toMatchObject({ ok: false, code: Code.UNAVAILABLE });
       } finally {
         client.close();
         await proxy.close();
