@@ -174,6 +174,8 @@ describe("npm start", () => {
         },
       );
       expect(await greeted(s.gatewayPort), s.stdout()).toBe(true);
+      // The banner follows the launcher's own successful GET /, so it can come after our request.
+      await shows(() => stripVTControlCharacters(s.stdout()), "Infinity Pool is up.");
       await shows(s.stdout, "GET / → 200");
       const raw = s.stdout();
       expect(stripVTControlCharacters(raw).length, "ANSI colour codes").toBeLessThan(raw.length);
