@@ -1,7 +1,7 @@
 import { createLogger } from "@infinity-pool/runtime/logger";
 import { atMost, type ShutdownSignals } from "@infinity-pool/runtime/signals";
 import { exitOnStartupError } from "@infinity-pool/runtime/startup";
-import { TokenSource, TokenVerifier } from "@infinity-pool/runtime/tokens";
+import { TokenVerifier, writeTokenSource } from "@infinity-pool/runtime/tokens";
 import { authorizeWrites } from "./auth/authorize-writes.ts";
 import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
@@ -25,21 +25,7 @@ export async function start(signals: ShutdownSignals): Promise<void> {
     const health = new HealthMonitor(database, config.healthCheckIntervalMs, log);
     await health.start();
     const feed = new GreetingFeed(database, config.watch, log);
-    // Counts only: a token never reaches a log line.
-    const tokens = new TokenSource({
-      inline: config.writeTokens,
-      file: config.writeTokensFile,
-      events: {
-        changed: (count) => log.info({ fileTokens: count }, "write tokens changed"),
-        unreadable: (error) =>
-          log.warn({ code: error.code }, "write token file unreadable; the tokens in force stay"),
-        unpresentable: (count) =>
-          log.warn(
-            { ignored: count },
-            "write token file holds tokens no client can send (a space or non-ASCII); ignored",
-          ),
-      },
-    });
+    const tokens = writeTokenSource(config.writeTokens, config.writeTokensFile, log);
     const verifier = new TokenVerifier(tokens);
     const server = await startServer({
       host: config.host,

@@ -3,7 +3,7 @@ import { file_infinitypool_v1_greeting } from "@infinity-pool/proto/infinitypool
 import { createLogger, type Logger } from "@infinity-pool/runtime/logger";
 import type { ShutdownSignals } from "@infinity-pool/runtime/signals";
 import { exitOnStartupError } from "@infinity-pool/runtime/startup";
-import { TokenSource, TokenVerifier } from "@infinity-pool/runtime/tokens";
+import { TokenVerifier, writeTokenSource } from "@infinity-pool/runtime/tokens";
 import { WriteAuth } from "./auth.ts";
 import { BackendClient } from "./backend-client.ts";
 import { type GatewayConfig, loadConfig } from "./config.ts";
@@ -35,21 +35,7 @@ export function assembleGateway(
     refreshMs: config.backendRefreshMs,
     onAttempt: (method, code) => countUpstreamAttempt(metrics, method, code),
   });
-  // Counts only: a token never reaches a log line.
-  const tokens = new TokenSource({
-    inline: config.writeTokens,
-    file: config.writeTokensFile,
-    events: {
-      changed: (count) => logger.info({ fileTokens: count }, "write tokens changed"),
-      unreadable: (error) =>
-        logger.warn({ code: error.code }, "write token file unreadable; the tokens in force stay"),
-      unpresentable: (count) =>
-        logger.warn(
-          { ignored: count },
-          "write token file holds tokens no client can send (a space or non-ASCII); ignored",
-        ),
-    },
-  });
+  const tokens = writeTokenSource(config.writeTokens, config.writeTokensFile, logger);
   const verifier = new TokenVerifier(tokens);
   const gateway = new Gateway({
     config,

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { ConfigError } from "./config.ts";
+import type { Logger } from "./logger.ts";
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token. Tokens are held to visible ASCII (a
 // superset of b64token): the characters a gRPC metadata value may carry when one is forwarded.
@@ -159,6 +160,31 @@ export class TokenSource {
     this.#current = [...new Set([...this.#inline, ...this.#fromFile])];
     if (notify) this.#events.changed?.(this.#fromFile.length);
   }
+}
+
+/**
+ * The services' TokenSource for WRITE_TOKENS (`inline`) and WRITE_TOKENS_FILE (`file`), reporting
+ * changes and problems on `log` by count only: a token never reaches a log line.
+ */
+export function writeTokenSource(
+  inline: readonly string[],
+  file: string | undefined,
+  log: Logger,
+): TokenSource {
+  return new TokenSource({
+    inline,
+    file,
+    events: {
+      changed: (count) => log.info({ fileTokens: count }, "write tokens changed"),
+      unreadable: (error) =>
+        log.warn({ code: error.code }, "write token file unreadable; the tokens in force stay"),
+      unpresentable: (count) =>
+        log.warn(
+          { ignored: count },
+          "write token file holds tokens no client can send (a space or non-ASCII); ignored",
+        ),
+    },
+  });
 }
 
 const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest();
