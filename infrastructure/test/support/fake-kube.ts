@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "n
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments, stringify } from "yaml";
+import type { Manifest as HelmManifest } from "../../../helm/test/support/helm.ts";
 
 export interface Owned {
   value: string;
@@ -148,17 +149,8 @@ function serverSideApply(
   return undefined;
 }
 
-interface Manifest {
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  data?: Record<string, string>;
-  stringData?: Record<string, string>;
-}
+/** What kubectl is handed: the chart's manifest shape, plus a Secret's `stringData`. */
+type Manifest = HelmManifest & { stringData?: Record<string, string> };
 
 function manifestsOf(text: string): Manifest[] {
   return parseAllDocuments(text)
