@@ -3,6 +3,7 @@
 import http2 from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BackendProcess, startBackend } from "./support/backend-process.ts";
+import { envelope } from "./support/grpc-wire.ts";
 
 let backend: BackendProcess;
 beforeAll(async () => {
@@ -10,16 +11,8 @@ beforeAll(async () => {
 });
 afterAll(() => backend?.kill());
 
-/** gRPC length-prefixed message (gRPC over HTTP/2 spec, "Length-Prefixed-Message"). */
-function frame(body: Uint8Array): Buffer {
-  const out = Buffer.alloc(5 + body.length);
-  out.writeUInt32BE(body.length, 1);
-  out.set(body, 5);
-  return out;
-}
-
 // ServerReflectionRequest { list_services: "" } (field 7, length-delimited, empty).
-const listServices = frame(Uint8Array.of(0x3a, 0x00));
+const listServices = envelope(Uint8Array.of(0x3a, 0x00));
 const reflection = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
 
 type Leave = (session: http2.ClientHttp2Session, call: http2.ClientHttp2Stream) => Promise<void>;

@@ -13,6 +13,7 @@ import {
 import { afterAll, describe, expect, it } from "vitest";
 import { UnsupportedHandlerOptionError, unaryGrpcHandler } from "../src/grpc-unary.ts";
 import { type BackendProcess, startBackend } from "./support/backend-process.ts";
+import { envelope } from "./support/grpc-wire.ts";
 
 const routes: ConnectNodeAdapterOptions["routes"] = (router) => {
   router.service(GreetingService, { sayHello: () => ({ message: "ok" }) });
@@ -117,10 +118,7 @@ describe("BACKEND_GRPC_FAST_PATH", () => {
         te: "trailers",
       });
       const message = toBinary(SayHelloRequestSchema, create(SayHelloRequestSchema));
-      const body = Buffer.alloc(5 + message.length);
-      body.writeUInt32BE(message.length, 1);
-      body.set(message, 5);
-      req.end(body);
+      req.end(envelope(message));
       const [head] = await Promise.all([
         new Promise<http2.IncomingHttpHeaders>((r) => req.once("response", r)),
         new Promise<http2.IncomingHttpHeaders>((r) => req.once("trailers", r)),

@@ -22,6 +22,7 @@ import { HealthMonitor } from "../src/health.ts";
 import { observe } from "../src/interceptors.ts";
 import { type Server, startServer } from "../src/server.ts";
 import { type ServiceRegistration, services } from "../src/services.ts";
+import { envelope } from "./support/grpc-wire.ts";
 
 interface Answer {
   httpStatus: number;
@@ -76,14 +77,6 @@ function call(
     });
     req.end(body);
   });
-}
-
-function envelope(message: Uint8Array, flags = 0): Buffer {
-  const out = Buffer.alloc(5 + message.length);
-  out[0] = flags;
-  out.writeUInt32BE(message.length, 1);
-  out.set(message, 5);
-  return out;
 }
 
 const sayHello = `/${GreetingService.typeName}/SayHello`;

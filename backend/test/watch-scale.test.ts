@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LISTENER_APPLICATION_NAME } from "../src/db/listener.ts";
 import { type BackendProcess, startBackend } from "./support/backend-process.ts";
 import { clients } from "./support/clients.ts";
+import { rawWatch } from "./support/grpc-wire.ts";
 import { heapUsedAfterGc, inspectorEnv } from "./support/inspector.ts";
 import { type PostgresServer, skipWithoutPostgres, startPostgres } from "./support/postgres.ts";
 import { rssBytes, socketCount, Watcher, watchThenDisconnect } from "./support/watch.ts";
@@ -231,20 +232,7 @@ describe.skipIf(skipWithoutPostgres)("WatchGreetings with a client that never re
     newest += 3000n;
     const session = http2.connect(backend.url);
     session.on("error", () => undefined);
-    const call = session.request({
-      ":method": "POST",
-      ":path": `/${GreetingService.typeName}/WatchGreetings`,
-      "content-type": "application/grpc",
-      te: "trailers",
-    });
-    const body = toBinary(
-      WatchGreetingsRequestSchema,
-      create(WatchGreetingsRequestSchema, { sinceId: 0n }),
-    );
-    const frame = Buffer.alloc(5 + body.length);
-    frame.writeUInt32BE(body.length, 1);
-    frame.set(body, 5);
-    call.end(frame);
+    const call = rawWatch(session, 0n);
     await new Promise((resolve) => call.once("data", resolve));
     call.pause();
     const calls = () => backend.logs().filter((l) => l.includes("WatchGreetings")).length;

@@ -1,13 +1,10 @@
 // A WatchGreetings client that records what it receives, for tests that assert on the stream.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import http2 from "node:http2";
-import { create, toBinary } from "@bufbuild/protobuf";
 import { type Client, ConnectError } from "@connectrpc/connect";
-import {
-  GreetingService,
-  WatchGreetingsRequestSchema,
-} from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
+import type { GreetingService } from "@infinity-pool/proto/infinitypool/v1/greeting_pb.js";
 import { Code } from "@infinity-pool/runtime/status";
+import { rawWatch } from "./grpc-wire.ts";
 
 export class Watcher {
   /** Ids received so far, in arrival order. */
@@ -151,20 +148,7 @@ export async function watchThenDisconnect(url: string, sinceId: bigint): Promise
   const session = http2.connect(url);
   session.on("error", () => undefined);
   try {
-    const call = session.request({
-      ":method": "POST",
-      ":path": `/${GreetingService.typeName}/WatchGreetings`,
-      "content-type": "application/grpc",
-      te: "trailers",
-    });
-    const body = toBinary(
-      WatchGreetingsRequestSchema,
-      create(WatchGreetingsRequestSchema, { sinceId }),
-    );
-    const frame = Buffer.alloc(5 + body.length);
-    frame.writeUInt32BE(body.length, 1);
-    frame.set(body, 5);
-    call.end(frame);
+    const call = rawWatch(session, sinceId);
     await new Promise<void>((resolve, reject) => {
       call.once("data", () => resolve());
       call.once("error", reject);
