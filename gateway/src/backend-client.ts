@@ -91,7 +91,11 @@ export class BackendClient implements Backend {
     const metadata = new grpc.Metadata();
     for (const key in options.metadata) metadata.set(key, options.metadata[key] as string);
     const codec = codecOf(method);
+    const signal = options.signal;
     return new Promise((resolve, reject) => {
+      // The gateway shares one signal across a client connection's requests: the listener must go
+      // when the call ends, or a keep-alive connection collects one per request.
+      const cancel = () => call.cancel();
       const call = this.#client.makeUnaryRequest(
         codec.path,
         codec.serialize,
@@ -100,6 +104,7 @@ export class BackendClient implements Backend {
         metadata,
         { deadline: options.deadline },
         (error, response) => {
+          signal?.removeEventListener("abort", cancel);
           if (error) {
             this.#options.onAttempt?.(method, statusCode(error));
             error.details = decodeReservedEscapes(error.details);
@@ -111,8 +116,8 @@ export class BackendClient implements Backend {
         },
       );
       // An abort before the call started fires no event: cancel it now.
-      if (options.signal?.aborted) call.cancel();
-      else options.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+      if (signal?.aborted) call.cancel();
+      else signal?.addEventListener("abort", cancel, { once: true });
     });
   }
 

@@ -5,7 +5,7 @@
 // killed or stopped under load. Each case asserts the answer the gRPC spec asks for, and that
 // both clients give it.
 import { spawn } from "node:child_process";
-import { once } from "node:events";
+import { getEventListeners, once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { create, type DescMethod, type Message, toJson } from "@bufbuild/protobuf";
 import {
@@ -375,6 +375,21 @@ describe("a real gRPC server (connect-node)", () => {
     backend.serving = true;
     expect(serving).toEqual({ "grpc-js": true, http2: true });
     expect(notServing).toEqual({ "grpc-js": false, http2: false });
+  });
+
+  it("leaves no abort listener behind on a signal shared by many calls (one per client connection)", async () => {
+    const listeners = await withBoth(backend.target, async (client) => {
+      const shared = new AbortController();
+      for (let i = 0; i < 20; i++) {
+        const result = await outcome(client, TestingService.method.fail, fail("ok"), {
+          signal: shared.signal,
+        });
+        expect(result.ok).toBe(true);
+      }
+      return getEventListeners(shared.signal, "abort").length;
+    });
+    // The http2 client keeps one listener per signal for all its calls; grpc-js one per open call.
+    expect(listeners).toEqual({ "grpc-js": 0, http2: 1 });
   });
 
   it("keeps a connection whose keepalive PINGs are answered, drops one whose are not", async () => {
