@@ -86,10 +86,14 @@ export class Channel {
     this.#waiting.delete(waiter);
   }
 
-  /** A transport turned out unusable before a call could start on it: connect it again. */
+  /**
+   * A transport turned out unusable before a call could start on it: drop it, and its connection
+   * connects again (as after any broken transport). Only the connection's current transport is
+   * dropped; one already ending (GOAWAY) keeps finishing its calls.
+   */
   discard(transport: Transport): void {
     for (const connection of this.#connections.values()) {
-      if (connection.transport === transport) connection.destroy();
+      if (connection.transport === transport) transport.destroy();
     }
   }
 
