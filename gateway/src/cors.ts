@@ -26,6 +26,10 @@ export const corsAllowedHeaders = [
 /** Response headers a cross-origin page may read beyond the safelisted ones. */
 export const corsExposedHeaders = ["x-request-id"];
 
+// The header values, joined once rather than per request.
+const allowedHeaders = corsAllowedHeaders.join(", ");
+const exposedHeaders = corsExposedHeaders.join(", ");
+
 /**
  * Parses GATEWAY_CORS_ALLOWED_ORIGINS: comma-separated origins as browsers send them in `Origin`
  * (RFC 6454: scheme, host, port; no path, no `*`, no `null`). Throws ConfigError naming the
@@ -90,7 +94,7 @@ export class CorsPolicy {
     const origin = this.#allowed(req);
     if (origin === undefined) return;
     res.setHeader("access-control-allow-origin", origin);
-    res.setHeader("access-control-expose-headers", corsExposedHeaders.join(", "));
+    res.setHeader("access-control-expose-headers", exposedHeaders);
   }
 
   /** True for a CORS preflight: OPTIONS with Origin and Access-Control-Request-Method. */
@@ -118,7 +122,7 @@ export class CorsPolicy {
     }
     res.writeHead(204, {
       "access-control-allow-methods": this.#methods,
-      "access-control-allow-headers": corsAllowedHeaders.join(", "),
+      "access-control-allow-headers": allowedHeaders,
       "access-control-max-age": String(corsMaxAgeSeconds),
     });
     res.end();

@@ -369,16 +369,15 @@ export class Gateway {
       this.#config.defaultDeadlineMs,
       this.#config.maxDeadlineMs,
     );
+    const metadata = forwardedMetadata(req.headers, requestId);
+    // The backend authorises writes itself, with the same token set (CONTRACTS.md).
+    if (credentials !== undefined) metadata.authorization = credentials;
     return {
       route,
       request,
       options: {
         deadline,
-        metadata: {
-          ...forwardedMetadata(req.headers, requestId),
-          // The backend authorises writes itself, with the same token set (CONTRACTS.md).
-          ...(credentials === undefined ? {} : { authorization: credentials }),
-        },
+        metadata,
         retry: route.httpMethod === "GET",
         signal,
       },

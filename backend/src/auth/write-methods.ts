@@ -13,6 +13,19 @@ const infrastructure = /^grpc\.(health\.v1\.Health|reflection\.v1(alpha)?\.Serve
  * services are reads.
  */
 export function requiresWriteToken(method: DescMethod): boolean {
+  // Asked on every call; descriptors never change, and protobuf-es decodes an option anew on
+  // each getOption.
+  let answer = decided.get(method);
+  if (answer === undefined) {
+    answer = decide(method);
+    decided.set(method, answer);
+  }
+  return answer;
+}
+
+const decided = new WeakMap<DescMethod, boolean>();
+
+function decide(method: DescMethod): boolean {
   if (infrastructure.test(method.parent.typeName)) return false;
   if (!hasOption(method, http)) return true;
   const rule = getOption(method, http);

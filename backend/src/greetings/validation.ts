@@ -91,12 +91,13 @@ const MAX_INT64 = 2n ** 63n - 1n;
  */
 export function decodePageToken(token: string): bigint {
   if (token === "") return 0n;
-  const refused = invalid("page_token is not a token returned by ListGreetings");
-  if (!/^[A-Za-z0-9_-]{1,40}$/.test(token)) throw refused;
+  // Built only when thrown: an Error captures a stack trace, and most tokens are valid.
+  const refused = () => invalid("page_token is not a token returned by ListGreetings");
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(token)) throw refused();
   const match = /^g1:([1-9]\d{0,18})$/.exec(Buffer.from(token, "base64url").toString("latin1"));
-  if (!match?.[1]) throw refused;
+  if (!match?.[1]) throw refused();
   const id = BigInt(match[1]);
-  if (id > MAX_INT64 || encodePageToken(id) !== token) throw refused;
+  if (id > MAX_INT64 || encodePageToken(id) !== token) throw refused();
   return id;
 }
 
