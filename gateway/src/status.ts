@@ -68,6 +68,22 @@ export function statusBody(code: Code, message: string): string {
   return JSON.stringify({ code, message, details: [] });
 }
 
+/**
+ * What an HTTP client gets for an upstream failure with `code` and the backend's `message`: the
+ * HTTP status from the table above and a Status body with the public message; a 500 always says
+ * INTERNAL. Unary answers and streams that fail before their first byte both use it.
+ */
+export function upstreamErrorResponse(
+  code: number,
+  message: string,
+): { status: number; body: string } {
+  const status = httpStatusFromCode(code);
+  return {
+    status,
+    body: statusBody(status === 500 ? Code.INTERNAL : (code as Code), publicMessage(code, message)),
+  };
+}
+
 /** A client that went away mid-request: nothing to answer, and not a gateway fault. */
 function clientAborted(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === "ECONNRESET";
@@ -102,9 +118,8 @@ export function writeError(
     exchange.upstreamCode = error.code;
     exchange.attempts = error.attempts;
     exchange.errorMessage = error.message;
-    const status = httpStatusFromCode(error.code);
-    const code = status === 500 ? Code.INTERNAL : error.code;
-    writeJson(res, status, statusBody(code, publicMessage(error.code, error.message)));
+    const { status, body } = upstreamErrorResponse(error.code, error.message);
+    writeJson(res, status, body);
   } else {
     log.error({ requestId: exchange.requestId, err: error }, "unexpected gateway error");
     writeJson(res, 500, statusBody(Code.INTERNAL, "internal error"));

@@ -6,9 +6,9 @@ import type { Exchange } from "./access-log.ts";
 import { type Backend, UpstreamError } from "./backend.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { parseQuery } from "./request-mapping.ts";
-import { renderResponse } from "./response.ts";
+import { renderResponse, writeJson } from "./response.ts";
 import type { Route } from "./routes.ts";
-import { httpStatusFromCode, publicMessage, statusBody } from "./status.ts";
+import { statusBody, upstreamErrorResponse } from "./status.ts";
 import {
   eventIdOf,
   ndjsonError,
@@ -212,18 +212,12 @@ export class StreamResponses {
     }
     exchange.upstreamCode = failure.code;
     exchange.errorMessage = failure.message;
-    const status = httpStatusFromCode(failure.code);
-    const code = status === 500 ? Code.INTERNAL : failure.code;
-    const body = statusBody(code, publicMessage(failure.code, failure.message));
+    const { status, body } = upstreamErrorResponse(failure.code, failure.message);
     const clientError = status >= 400 && status < 500 && status !== 429;
     if (!committed && (format === "ndjson" || clientError)) {
       // Nothing sent yet: the HTTP status tells what happened, as grpc-gateway does, with the
       // same Status body as any other error of this API (grpc-gateway wraps it in {"error": …}).
-      res.writeHead(status, {
-        "content-type": "application/json",
-        "content-length": Buffer.byteLength(body),
-      });
-      res.end(body);
+      writeJson(res, status, body);
       return;
     }
     log.debug({ requestId: exchange.requestId, code: failure.code }, "stream failed");
