@@ -1,6 +1,7 @@
 // The two services as child processes of `npm start`, each in its own process group so that a
 // Ctrl-C reaches them once, through this launcher, which waits for both to finish draining.
 import { type ChildProcess, spawn } from "node:child_process";
+import { constants } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -12,12 +13,6 @@ export interface ServiceProcess {
   /** Resolves with the exit code (128 + signal number when a signal ended it). */
   exited: Promise<number>;
 }
-
-const signalNumbers: Partial<Record<NodeJS.Signals, number>> = {
-  SIGINT: 2,
-  SIGKILL: 9,
-  SIGTERM: 15,
-};
 
 /**
  * Starts `node <entry>` with this Node.js and the launcher's environment. Every line the service
@@ -43,7 +38,7 @@ export function startService(
   }
   const exited = new Promise<number>((resolve) => {
     child.once("close", (code, signal) =>
-      resolve(code ?? 128 + (signal ? (signalNumbers[signal] ?? 1) : 1)),
+      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1)),
     );
   });
   return { name, child, exited };
