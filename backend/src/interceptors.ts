@@ -3,7 +3,13 @@ import { errorMessage } from "@infinity-pool/runtime/errors";
 import type { Logger } from "@infinity-pool/runtime/logger";
 import { validRequestId } from "@infinity-pool/runtime/request-id";
 import { Code, codeName } from "@infinity-pool/runtime/status";
-import { driverErrorCode, isDataException, isUnavailable, toConnectError } from "./db/errors.ts";
+import {
+  driverErrorCode,
+  errorFields,
+  isDataException,
+  isUnavailable,
+  toConnectError,
+} from "./db/errors.ts";
 import type { HealthMonitor } from "./health.ts";
 
 /**
@@ -22,7 +28,10 @@ export function observe(log: Logger, health: HealthMonitor): Interceptor {
       const entry = { ...fields, code: codeName(status.code), ms: elapsed(started) };
       if (status.code === Code.INTERNAL && !(err instanceof ConnectError)) {
         // Server-side detail for operators; the caller only ever sees "internal error".
-        log.error({ ...entry, cause: describe(err) }, "call failed");
+        log.error(
+          { ...entry, cause: { ...errorFields(err), message: errorMessage(err) } },
+          "call failed",
+        );
       } else if (isDataException(err)) {
         // The client's value, refused by PostgreSQL: a gap in validation to close, not an outage.
         log.warn({ ...entry, sqlstate: driverErrorCode(err) }, "database refused a request value");
@@ -102,12 +111,4 @@ function clientWentAway(err: unknown): boolean {
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 100) / 100;
-}
-
-function describe(err: unknown): { name: string; code: string | undefined; message: string } {
-  return {
-    name: err instanceof Error ? err.name : typeof err,
-    code: driverErrorCode(err),
-    message: errorMessage(err),
-  };
 }

@@ -16,6 +16,14 @@ export function driverErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * What a log line says of a database error: its class name and the driver's code (SQLSTATE or
+ * errno, found through Drizzle's wrapping). No message: a driver's message can quote values.
+ */
+export function errorFields(err: unknown): { name: string; code: string | undefined } {
+  return { name: err instanceof Error ? err.name : typeof err, code: driverErrorCode(err) };
+}
+
 function messages(err: unknown): string {
   const parts: string[] = [];
   for (let e = err as ErrorWithCode | undefined, depth = 0; e && depth < 5; depth++) {

@@ -2,7 +2,7 @@ import { ConnectError } from "@connectrpc/connect";
 import type { Logger } from "@infinity-pool/runtime/logger";
 import { Code } from "@infinity-pool/runtime/status";
 import type { Database } from "../db/database.ts";
-import { toConnectError } from "../db/errors.ts";
+import { errorFields, toConnectError } from "../db/errors.ts";
 import type { Listener } from "../db/listener.ts";
 import type { GreetingRow } from "../db/schema.ts";
 import * as repo from "./repository.ts";
@@ -111,7 +111,7 @@ export class GreetingFeed {
       this.#log.info({ channel: GREETINGS_CHANNEL }, "listening for new greetings");
     } catch (err) {
       if (this.#state === "starting") this.#state = "idle";
-      this.#log.warn({ err: describe(err) }, "cannot listen for new greetings");
+      this.#log.warn({ err: errorFields(err) }, "cannot listen for new greetings");
       throw toConnectError(err);
     }
   }
@@ -192,7 +192,7 @@ export class GreetingFeed {
     } catch (err) {
       // The listening session notices a real outage by itself; a failed read on a healthy one
       // (a pool timeout) is retried so the notification is not lost.
-      this.#log.warn({ err: describe(err) }, "cannot read new greetings; retrying");
+      this.#log.warn({ err: errorFields(err) }, "cannot read new greetings; retrying");
       if (this.#state === "live") {
         clearTimeout(this.#retry);
         this.#retry = setTimeout(() => void this.#read(), 500);
@@ -205,7 +205,7 @@ export class GreetingFeed {
   #lost(err: Error): void {
     this.#listener = undefined;
     if (this.#state !== "live") return;
-    this.#log.warn({ err: describe(err) }, "lost the listening connection");
+    this.#log.warn({ err: errorFields(err) }, "lost the listening connection");
     if (this.#subscribers.size === 0) {
       // Nothing to resume: the next subscriber starts afresh.
       this.#state = "idle";
@@ -232,7 +232,7 @@ export class GreetingFeed {
     } catch (err) {
       if (this.#state !== "reconnecting") return;
       if (Date.now() + backoffMs > deadline) {
-        this.#log.warn({ err: describe(err) }, "cannot listen again; ending the streams");
+        this.#log.warn({ err: errorFields(err) }, "cannot listen again; ending the streams");
         this.#state = "idle";
         this.#failAll(new ConnectError("database unavailable", Code.UNAVAILABLE));
         return;
@@ -352,12 +352,4 @@ export class Subscription {
 
 function shuttingDown(): ConnectError {
   return new ConnectError("the server is shutting down; resume with since_id", Code.UNAVAILABLE);
-}
-
-function describe(err: unknown): { name: string; code: string | undefined } {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return {
-    name: err instanceof Error ? err.name : typeof err,
-    code: typeof code === "string" ? code : undefined,
-  };
 }
