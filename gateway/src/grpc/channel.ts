@@ -129,11 +129,15 @@ export class Channel {
     return `No connection established. Last error: ${lastError}`;
   }
 
-  #changed(connection: Connection): void {
-    if (this.#connections.get(connection.key) !== connection) return;
-    this.#ready = [...this.#connections.values()]
+  #readyTransports(): Transport[] {
+    return [...this.#connections.values()]
       .map((c) => c.transport)
       .filter((t): t is Transport => t !== undefined);
+  }
+
+  #changed(connection: Connection): void {
+    if (this.#connections.get(connection.key) !== connection) return;
+    this.#ready = this.#readyTransports();
     // A connection lost or refused may mean the name's addresses changed.
     if (connection.state === "idle" || connection.state === "transient-failure") {
       this.#requestResolution();
@@ -209,9 +213,7 @@ export class Channel {
     for (const [key, connection] of fresh) this.#connections.set(key, connection);
     for (const connection of gone) connection.close();
     this.#resolved = true;
-    this.#ready = [...this.#connections.values()]
-      .map((c) => c.transport)
-      .filter((t): t is Transport => t !== undefined);
+    this.#ready = this.#readyTransports();
     // Calls spread from a random first address, as grpc-js's round robin starts.
     this.#next = Math.floor(Math.random() * Math.max(1, this.#ready.length));
     for (const connection of this.#connections.values()) connection.connect();
