@@ -44,6 +44,11 @@ function onLine(service: string, line: string, stream: "stdout" | "stderr"): voi
     if (isListeningLine("gateway", entry)) listening.gateway = entry;
     if (isListeningLine("backend", entry)) listening.backend = entry;
   }
+  // The launcher's own readiness probes are not the user's requests: their 503s while the gateway
+  // still waits out its reconnection backoff would read as failures. JSON output keeps every line.
+  if (print && typeof entry?.requestId === "string" && entry.requestId.startsWith(probeIdPrefix)) {
+    return;
+  }
   if (!print) {
     (stream === "stdout" ? stdout : stderr).write(`${line}\n`);
   } else if (entry) {
@@ -80,9 +85,15 @@ async function showBannerWhenServing(at: Listening, readyWithinMs = 30_000): Pro
   (print ? stdout : stderr).write(`${lines.join("\n")}\n`);
 }
 
+const probeIdPrefix = "npm-start-probe-";
+let probes = 0;
+
 async function answers(url: string): Promise<boolean> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    const res = await fetch(url, {
+      headers: { "x-request-id": `${probeIdPrefix}${++probes}` },
+      signal: AbortSignal.timeout(2_000),
+    });
     await res.arrayBuffer();
     return res.status === 200;
   } catch {
